@@ -1,0 +1,48 @@
+// Package report aggregates findings and renders them as a terminal table,
+// JSON, NDJSON, CSV or Markdown. Renderers see findings and scan statistics,
+// never raw records, and escape every log-derived string for their format.
+package report
+
+import (
+	"time"
+
+	"github.com/denytrail/denytrail/classify"
+)
+
+// Problem is an input or record that could not be read, or a note about one
+// that was deliberately passed over.
+type Problem struct {
+	// Input names what was skipped: a path, s3:// URL or cloudtrail:// URL,
+	// with "#index" when a single record was skipped.
+	Input string `json:"input"`
+	// Reason says why, in one line.
+	Reason string `json:"reason"`
+}
+
+// Stats describes what a scan read.
+type Stats struct {
+	Sources []string  `json:"sources"`
+	Since   time.Time `json:"since,omitzero"`
+	Until   time.Time `json:"until,omitzero"`
+	// Inputs counts the inputs (files, objects, pages) read to the end.
+	Inputs int64 `json:"inputs"`
+	// Bytes counts the stored (possibly compressed) bytes read.
+	Bytes int64 `json:"bytes"`
+	// Records counts every record seen, matching or not.
+	Records int64 `json:"records"`
+	// Failed counts records with an errorCode that the filter kept.
+	Failed int64 `json:"failed"`
+	// S3DataEvents counts S3 data events (object-level calls) seen; zero
+	// over a large scan means the trail does not log them.
+	S3DataEvents int64 `json:"s3DataEvents"`
+	// Skipped lists inputs and records that could not be read.
+	Skipped []Problem `json:"skipped"`
+	// Notes lists inputs passed over on purpose (digest and Insights files).
+	Notes []Problem `json:"notes"`
+}
+
+// Report is everything a renderer needs: what was read and what was found.
+type Report struct {
+	Stats    Stats
+	Findings []classify.Finding
+}
