@@ -32,9 +32,10 @@ type Stats struct {
 	Records int64 `json:"records"`
 	// Failed counts records with an errorCode that the filter kept.
 	Failed int64 `json:"failed"`
-	// S3DataEvents counts S3 data events (object-level calls) seen; zero
-	// over a large scan means the trail does not log them.
-	S3DataEvents int64 `json:"s3DataEvents"`
+	// S3DataEvents says whether any S3 data event (object-level call) was
+	// seen; false over a large scan means the trail does not log them, so
+	// PutObject denials cannot appear.
+	S3DataEvents bool `json:"s3DataEventsSeen"`
 	// Skipped lists inputs and records that could not be read.
 	Skipped []Problem `json:"skipped"`
 	// Notes lists inputs passed over on purpose (digest and Insights files).
