@@ -1,0 +1,288 @@
+// Package scan runs the pipeline: it walks sources, reads their inputs in a
+// pool of workers, classifies the records that matter, and feeds one engine
+// that turns them into findings.
+//
+// Workers share nothing but counters: each opens an input, streams it
+// through an ingest.Reader whose pre-filter drops the records that cannot
+// matter, parses and judges the rest, and sends them to the single engine
+// goroutine. Memory is bounded by the number of workers times the reader
+// buffers plus the engine's window, not by the size of the sources.
+package scan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/denytrail/denytrail/classify"
+	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/report"
+)
+
+// Config says what to keep and how to read.
+type Config struct {
+	// Filter decides which events count.
+	Filter classify.Filter
+	// Since and Until bound eventTime (inclusive); zero means unbounded.
+	Since, Until time.Time
+	// Workers is the number of inputs read at once; 0 means GOMAXPROCS.
+	Workers int
+	// Counters, when set, is updated as the scan goes, for progress display.
+	Counters *Counters
+	// Observe, when set, sees every event the engine sees, in the engine's
+	// goroutine, before the engine does (explain uses it to show the fields
+	// each verdict read).
+	Observe func(ev *classify.Event, v classify.Verdict, origin string)
+}
+
+// Counters are live totals of a running scan, safe to read concurrently.
+type Counters struct {
+	Inputs   atomic.Int64 // inputs read to the end
+	Bytes    atomic.Int64 // stored bytes read
+	Records  atomic.Int64 // records seen
+	Findings atomic.Int64 // failed calls kept
+	Skipped  atomic.Int64 // inputs and records that could not be read
+}
+
+// Result is what a scan found and what it read.
+type Result struct {
+	Stats    report.Stats
+	Findings []classify.Finding
+	// Interrupted is set when ctx was canceled before every input was read.
+	Interrupted bool
+	// Unreadable is set when no source could be read at all.
+	Unreadable bool
+}
+
+// item is one event on its way from a worker to the engine.
+type item struct {
+	ev      *classify.Event
+	verdict classify.Verdict
+	origin  string
+}
+
+// Run scans sources and returns the findings sorted by event time, then
+// event ID. It returns an error only for misuse; unreadable inputs are
+// listed in Result.Stats.Skipped.
+func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, error) {
+	if len(sources) == 0 {
+		return nil, errors.New("scan: no sources")
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	c := cfg.Counters
+	if c == nil {
+		c = new(Counters)
+	}
+	s := &scanner{cfg: cfg, c: c}
+	for _, src := range sources {
+		s.stats.Sources = append(s.stats.Sources, src.String())
+	}
+	s.stats.Since, s.stats.Until = cfg.Since, cfg.Until
+
+	inputs := make(chan ingest.Input, 4*workers)
+	items := make(chan item, 256)
+
+	// Walk every source ahead of the workers, one source after another.
+	var failedSources atomic.Int64
+	go func() {
+		defer close(inputs)
+		for _, src := range sources {
+			err := src.Walk(ctx, func(in ingest.Input) error {
+				if in.Err != nil {
+					s.problem(in.Name, in.Err)
+					return nil
+				}
+				select {
+				case inputs <- in:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if err != nil && ctx.Err() == nil {
+				failedSources.Add(1)
+				s.problem(src.String(), err)
+			}
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for in := range inputs {
+				if ctx.Err() != nil {
+					continue // drain so the walker is not stuck
+				}
+				s.read(ctx, in, items)
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(items)
+	}()
+
+	var findings []classify.Finding
+	engine := classify.NewEngine(func(f classify.Finding) {
+		findings = append(findings, f)
+	})
+	for it := range items {
+		if cfg.Observe != nil {
+			cfg.Observe(it.ev, it.verdict, it.origin)
+		}
+		engine.Add(it.ev, it.verdict, it.origin)
+	}
+	engine.Close()
+
+	slices.SortStableFunc(findings, func(a, b classify.Finding) int {
+		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Inputs = c.Inputs.Load()
+	st.Bytes = c.Bytes.Load()
+	st.Records = c.Records.Load()
+	st.Failed = s.failed.Load()
+	st.S3DataEvents = s.sawData.Load()
+	if st.Skipped == nil {
+		st.Skipped = []report.Problem{}
+	}
+	if st.Notes == nil {
+		st.Notes = []report.Problem{}
+	}
+	return &Result{
+		Stats:       st,
+		Findings:    findings,
+		Interrupted: ctx.Err() != nil,
+		Unreadable:  int(failedSources.Load()) == len(sources) || (st.Inputs == 0 && len(st.Skipped) > 0),
+	}, nil
+}
+
+type scanner struct {
+	cfg     Config
+	c       *Counters
+	failed  atomic.Int64
+	sawData atomic.Bool
+
+	mu    sync.Mutex
+	stats report.Stats
+}
+
+// problem records an input or record that was skipped, or a note when err
+// says the input is not an event log.
+func (s *scanner) problem(name string, err error) {
+	// Errors usually name the input already; say it once.
+	p := report.Problem{Input: name, Reason: strings.TrimPrefix(err.Error(), name+": ")}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if errors.Is(err, ingest.ErrNotEventLog) {
+		s.stats.Notes = append(s.stats.Notes, p)
+		return
+	}
+	s.c.Skipped.Add(1)
+	s.stats.Skipped = append(s.stats.Skipped, p)
+}
+
+// keep is the pre-filter handed to the readers: it notes the first S3 data
+// event, then asks the filter whether the record can matter at all.
+func (s *scanner) keep(raw []byte) bool {
+	if !s.sawData.Load() && classify.IsS3DataEvent(raw) {
+		s.sawData.Store(true)
+	}
+	return s.cfg.Filter.MayMatch(raw)
+}
+
+// read streams one input and sends the events that count to items.
+func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) {
+	rc, err := in.Open(ctx)
+	if err != nil {
+		s.problem(in.Name, err)
+		return
+	}
+	defer rc.Close()
+	cr := &countingReader{r: rc, n: &s.c.Bytes}
+	r := ingest.NewReader(cr, in.Name, ingest.ReaderOptions{Keep: s.keep})
+	defer r.Close()
+	var seen int64
+	for r.Next() {
+		if ctx.Err() != nil {
+			return
+		}
+		rec := r.Record()
+		if rec.Err != nil {
+			s.problem(rec.Origin.String(), rec.Err)
+			continue
+		}
+		ev, err := classify.Parse(rec.Raw)
+		if err != nil {
+			s.problem(rec.Origin.String(), err)
+			continue
+		}
+		if !s.inWindow(ev.EventTime) || !s.cfg.Filter.Match(ev) {
+			continue
+		}
+		var v classify.Verdict
+		if ev.Failed() {
+			v = classify.Judge(ev)
+			s.failed.Add(1)
+			s.c.Findings.Add(1)
+		}
+		select {
+		case items <- item{ev: ev, verdict: v, origin: rec.Origin.String()}:
+		case <-ctx.Done():
+			return
+		}
+		// Publish the record count as we go so progress moves within large inputs.
+		if n := r.Records(); n-seen >= 4096 {
+			s.c.Records.Add(n - seen)
+			seen = n
+		}
+	}
+	s.c.Records.Add(r.Records() - seen)
+	if err := r.Err(); err != nil {
+		s.problem(in.Name, err)
+		return
+	}
+	s.c.Inputs.Add(1)
+}
+
+// inWindow reports whether t is inside [Since, Until]. Events without a
+// parsable time are kept: dropping them would lose denials silently.
+func (s *scanner) inWindow(t time.Time) bool {
+	if t.IsZero() {
+		return true
+	}
+	if !s.cfg.Since.IsZero() && t.Before(s.cfg.Since) {
+		return false
+	}
+	if !s.cfg.Until.IsZero() && t.After(s.cfg.Until) {
+		return false
+	}
+	return true
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
