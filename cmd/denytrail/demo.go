@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/denytrail/denytrail/classify"
+	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/internal/demo"
+	"github.com/denytrail/denytrail/report"
+	"github.com/denytrail/denytrail/scan"
+)
+
+func newDemoCmd(e *env) *cobra.Command {
+	var (
+		out outputFlags
+		flt filterFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "Scan the embedded sample archive (no AWS account needed)",
+		Long: `Demo runs scan on a small CloudTrail archive embedded in the binary: an
+organization trail of two accounts in two regions, with denials of every
+layer. It takes the same output flags as scan.`,
+		Example: indent(`
+denytrail demo
+denytrail demo --format markdown
+denytrail demo --format ndjson | jq -r .layer | sort | uniq -c`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := report.ParseFormat(out.format)
+			if err != nil {
+				return usageError(cmd, "--format: %v", err)
+			}
+			since, until, err := flt.window(demo.Config().Start, false)
+			if err != nil {
+				return usageError(cmd, "%v", err)
+			}
+			cfg := scan.Config{
+				Filter:  classify.Filter{AllFailures: flt.allFailures},
+				Since:   since,
+				Until:   until,
+				Workers: flt.workers,
+			}
+			return scanAndReport(cmd.Context(), e, cfg, []ingest.Source{ingest.FS(demo.FS(), "demo")}, format, &out)
+		},
+	}
+	out.register(cmd)
+	flt.register(cmd)
+	return cmd
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/denytrail/denytrail/classify"
+	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/report"
+	"github.com/denytrail/denytrail/scan"
+)
+
+// outputFlags are shared by scan and demo.
+type outputFlags struct {
+	format         string
+	output         string
+	failOnFindings bool
+	progress       string
+}
+
+func (o *outputFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.format, "format", "f", "table", "output format: "+formatNames())
+	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	f.BoolVar(&o.failOnFindings, "fail-on-findings", false, "exit 3 when there are findings (and every input was read)")
+	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
+}
+
+// filterFlags select events and the time window.
+type filterFlags struct {
+	since, until string
+	allFailures  bool
+	workers      int
+}
+
+func (o *filterFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.since, "since", "", "keep events at or after `TIME`: RFC 3339, a date (2026-11-26), or a duration back from now (24h, 7d)")
+	f.StringVar(&o.until, "until", "", "keep events at or before `TIME` (a date means the end of that day, UTC)")
+	f.BoolVar(&o.allFailures, "all-failures", false, "keep every failed call, not only the PutObject family and KMS")
+	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
+}
+
+func formatNames() string {
+	var names []string
+	for _, f := range report.Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+func newScanCmd(e *env) *cobra.Command {
+	var (
+		out outputFlags
+		flt filterFlags
+		src sourceFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "scan [flags] SOURCE...",
+		Short: "Scan CloudTrail records for denied uploads and KMS calls",
+		Long: `Scan reads CloudTrail records from each SOURCE and reports every failed
+PutObject-family call (PutObject, CopyObject, CreateMultipartUpload,
+UploadPart, UploadPartCopy, CompleteMultipartUpload) and every failed KMS
+call, each with the layer that most likely denied it.
+
+SOURCE is one of:
+  FILE or FOLDER          CloudTrail log files (.json, .json.gz, NDJSON, arrays,
+                          lookup-events output), folders read recursively
+  -                       standard input
+  s3://BUCKET[/PREFIX]    a CloudTrail log archive in S3 (account or organization trail)
+  cloudtrail://REGION[,REGION...]|all
+                          the CloudTrail LookupEvents API (management events only:
+                          finds KMS denials, never PutObject denials)
+
+Remote sources read the last 24 hours unless --since/--until say otherwise.
+
+` + exitCodesHelp,
+		Example: indent(`
+# An auditor with a folder of downloaded logs:
+denytrail scan ./logs
+denytrail scan --since 2026-11-01 --until 2026-11-07 --format markdown -o denials.md ./logs
+
+# A week of an organization trail in S3:
+denytrail scan --since 7d s3://org-trail-logs/AWSLogs/o-abc123defg/
+
+# A scheduled job: JSON for machines, exit 3 on findings, 2 when inputs were skipped:
+denytrail scan --since 24h --format json -o report.json --fail-on-findings s3://trail-bucket
+
+# KMS denials from the API in two regions:
+denytrail scan --since 12h cloudtrail://us-east-1,eu-west-1`),
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, e, args, &out, &flt, &src)
+		},
+	}
+	out.register(cmd)
+	flt.register(cmd)
+	src.register(cmd)
+	return cmd
+}
+
+// sourceFlags configure remote sources.
+type sourceFlags struct {
+	profile     string
+	regions     []string
+	accounts    []string
+	endpointURL string
+}
+
+func (o *sourceFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: the SDK's usual chain)")
+	f.StringSliceVar(&o.regions, "region", nil, "regions to read (repeatable or comma list): s3:// log folders, or cloudtrail:// when the URL names none (default: discover)")
+	f.StringSliceVar(&o.accounts, "account", nil, "accounts to read in an s3:// archive (repeatable or comma list; default: discover)")
+	f.StringVar(&o.endpointURL, "endpoint-url", "", "send AWS requests to `URL` (S3-compatible stores, tests); S3 uses path-style addressing")
+}
+
+// window turns --since/--until into times; remote sources default to the
+// last 24 hours.
+func (o *filterFlags) window(now time.Time, remote bool) (since, until time.Time, err error) {
+	if o.since != "" {
+		if since, err = parseTime(o.since, now, false); err != nil {
+			return since, until, fmt.Errorf("--since: %w", err)
+		}
+	}
+	if o.until != "" {
+		if until, err = parseTime(o.until, now, true); err != nil {
+			return since, until, fmt.Errorf("--until: %w", err)
+		}
+	}
+	if remote && since.IsZero() {
+		since = now.Add(-24 * time.Hour)
+		if !until.IsZero() {
+			since = until.Add(-24 * time.Hour)
+		}
+	}
+	if remote && until.IsZero() {
+		until = now
+	}
+	if !since.IsZero() && !until.IsZero() && until.Before(since) {
+		return since, until, fmt.Errorf("--until %s is before --since %s", until.Format(time.RFC3339), since.Format(time.RFC3339))
+	}
+	return since, until, nil
+}
+
+func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *filterFlags, src *sourceFlags) error {
+	ctx := cmd.Context()
+	format, err := report.ParseFormat(out.format)
+	if err != nil {
+		return usageError(cmd, "--format: %v", err)
+	}
+	remote := false
+	for _, a := range args {
+		remote = remote || strings.HasPrefix(a, "s3://") || strings.HasPrefix(a, "cloudtrail://")
+	}
+	since, until, err := flt.window(time.Now().UTC(), remote)
+	if err != nil {
+		return usageError(cmd, "%v", err)
+	}
+	opts := &sourceOptions{
+		Profile:     src.profile,
+		Regions:     src.regions,
+		Accounts:    src.accounts,
+		EndpointURL: src.endpointURL,
+		Since:       since,
+		Until:       until,
+		AllFailures: flt.allFailures,
+	}
+	var sources []ingest.Source
+	for _, a := range args {
+		s, err := openSource(ctx, e, a, opts)
+		if err != nil {
+			return &exitError{code: exitFailure, err: err}
+		}
+		sources = append(sources, s)
+	}
+	cfg := scan.Config{
+		Filter:  classify.Filter{AllFailures: flt.allFailures},
+		Since:   since,
+		Until:   until,
+		Workers: flt.workers,
+	}
+	return scanAndReport(ctx, e, cfg, sources, format, out)
+}
+
+// openSource maps one SOURCE argument to a source.
+func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (ingest.Source, error) {
+	switch {
+	case arg == "-":
+		return ingest.Stdin(e.stdin), nil
+	case strings.HasPrefix(arg, "s3://"):
+		bucket, prefix, _ := strings.Cut(strings.TrimPrefix(arg, "s3://"), "/")
+		if bucket == "" {
+			return nil, fmt.Errorf("%s: no bucket name", arg)
+		}
+		return newS3Source(ctx, bucket, prefix, o)
+	case strings.HasPrefix(arg, "cloudtrail://"):
+		var regions []string
+		for _, r := range strings.Split(strings.Trim(strings.TrimPrefix(arg, "cloudtrail://"), "/"), ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				regions = append(regions, r)
+			}
+		}
+		if len(regions) == 0 {
+			regions = o.Regions
+		}
+		return newCloudTrailSource(ctx, regions, o)
+	case strings.Contains(arg, "://"):
+		return nil, fmt.Errorf("%s: unknown source scheme (want a path, -, s3:// or cloudtrail://)", arg)
+	default:
+		return ingest.Path(arg), nil
+	}
+}
+
+// scanAndReport runs the scan, writes the report and decides the exit code.
+func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, format report.Format, out *outputFlags) error {
+	counters := new(scan.Counters)
+	cfg.Counters = counters
+	stopProgress := startProgress(e.stderr, out.progress, counters)
+	res, err := scan.Run(ctx, cfg, sources)
+	stopProgress()
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	for _, p := range res.Stats.Skipped {
+		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+	}
+	for _, p := range res.Stats.Notes {
+		fmt.Fprintf(e.stderr, "denytrail: note: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+	}
+	if res.Unreadable {
+		return &exitError{code: exitFailure, err: errors.New("no input could be read")}
+	}
+	rep := report.New(res.Stats, res.Findings)
+	if err := writeReport(e.stdout, out.output, format, rep); err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	switch {
+	case res.Interrupted:
+		fmt.Fprintln(e.stderr, "denytrail: interrupted: the report covers only what was read")
+		return &exitError{code: exitInterrupted}
+	case len(res.Stats.Skipped) > 0:
+		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", len(res.Stats.Skipped))
+		return &exitError{code: exitSkipped}
+	case out.failOnFindings && len(res.Findings) > 0:
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// writeReport renders to stdout, or to path through a temporary file that
+// is renamed into place only when the whole report was written.
+func writeReport(stdout io.Writer, path string, format report.Format, rep *report.Report) error {
+	if path == "" || path == "-" {
+		return report.Render(stdout, format, rep)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := report.Render(tmp, format, rep); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
