@@ -4,6 +4,8 @@
 package report
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/denytrail/denytrail/classify"
@@ -42,8 +44,21 @@ type Stats struct {
 	Notes []Problem `json:"notes"`
 }
 
-// Report is everything a renderer needs: what was read and what was found.
+// Report is everything a renderer needs: what was read, what was found and
+// the aggregate of it. Build it with New so that Summary matches Findings.
 type Report struct {
 	Stats    Stats
 	Findings []classify.Finding
+	Summary  Summary
+}
+
+// New returns the report of a scan: the findings, ordered by event time
+// (then event ID) so that every rendering is deterministic whatever order
+// the workers produced them in, and their Summary. findings is not modified.
+func New(stats Stats, findings []classify.Finding) *Report {
+	sorted := slices.Clone(findings)
+	slices.SortStableFunc(sorted, func(a, b classify.Finding) int {
+		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
+	})
+	return &Report{Stats: stats, Findings: sorted, Summary: Summarize(sorted)}
 }

@@ -1,0 +1,162 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Every string a renderer prints may come from a log field an attacker
+// chose (object keys, ARNs, user agents, error messages). Each output format
+// has exactly one helper here, and every code path of that format goes
+// through it: termEscape (table, explain), mdEscape (markdown) and csvCell
+// (csv). JSON and NDJSON rely on encoding/json, which escapes control
+// characters, U+2028/U+2029 and <, >, &.
+
+// termEscape returns s made safe to print on a terminal as part of one line.
+// Characters that a terminal would act on, or that would break or reorder
+// the line, are replaced by a visible Go-style escape:
+//   - C0 controls (including ESC, CR, LF, TAB) and DEL as \xNN, or \n, \r, \t;
+//   - C1 controls U+0080–U+009F, Unicode format characters (bidi overrides
+//     and isolates U+202A–U+202E, U+2066–U+2069, marks, zero-width
+//     characters) and the line and paragraph separators as \uNNNN;
+//   - bytes that are not valid UTF-8 (a lone 0x9b is CSI to some terminals)
+//     as \xNN.
+//
+// Backslashes are left alone, so a literal "\x1b" in a key looks like an
+// escaped ESC: the JSON output is the unambiguous record.
+func termEscape(s string) string {
+	if termSafe(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case termUnsafe(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// termSafe reports whether s needs no escaping, without allocating.
+func termSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			// Slow path for the rest: decode runes.
+			for _, r := range s[i:] {
+				if r == utf8.RuneError || r < 0x20 || r == 0x7f || termUnsafe(r) {
+					return false // RuneError may be a valid U+FFFD; the escaper keeps those
+				}
+			}
+			return true
+		}
+	}
+	return true
+}
+
+// termUnsafe reports whether a non-ASCII rune must not reach a terminal raw:
+// C1 controls, format characters (bidi controls, zero-width characters,
+// tags) and line or paragraph separators.
+func termUnsafe(r rune) bool {
+	return r >= 0x80 && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r))
+}
+
+// mdEscape returns s as inline GitHub-flavoured Markdown text that renders
+// as exactly s (modulo the visible escapes of termEscape) inside a table
+// cell, a list item or a paragraph:
+//   - line breaks of any kind become spaces, so a cell or item stays on its line;
+//   - terminal control and bidi characters are escaped as by termEscape;
+//   - <, > and & become entities, so no HTML is ever injected;
+//   - | becomes \|, so a table row keeps its cells;
+//   - backslash, backtick and the emphasis, link, strikethrough and math
+//     characters are backslash-escaped;
+//   - a leading block marker (#, +, -, =, or a digit run then . or ),
+//     after any spaces) is escaped so the text cannot become a heading or
+//     list.
+func mdEscape(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x85, 0x2028, 0x2029:
+			return ' '
+		}
+		return r
+	}, s)
+	s = termEscape(s)
+
+	start := len(s) - len(strings.TrimLeft(s, " "))
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\\', '`', '*', '_', '[', ']', '~', '|', '$':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '#', '+', '-', '=':
+			if i == start {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		case '.', ')':
+			if leadingDigits(s[start:i]) {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// leadingDigits reports whether s is all ASCII digits (and not empty).
+func leadingDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// csvCell returns s as a CSV cell value that a spreadsheet will not evaluate:
+// a value starting with =, +, -, @, TAB, CR or LF gets a leading single quote
+// (the OWASP CSV-injection rule). Quoting is left to encoding/csv.
+func csvCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\n':
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,63 @@
+package report
+
+import (
+	"encoding/json"
+
+	"github.com/denytrail/denytrail/classify"
+)
+
+// jsonDocument is the shape of the JSON format. Every list is an array,
+// never null, so consumers need no null checks.
+type jsonDocument struct {
+	Summary  Summary            `json:"summary"`
+	Stats    Stats              `json:"stats"`
+	Findings []classify.Finding `json:"findings"`
+}
+
+// renderJSON writes one indented document. encoding/json escapes control
+// characters, U+2028/U+2029 and (with SetEscapeHTML) <, > and &.
+func renderJSON(w *stickyWriter, r *Report) error {
+	st := r.Stats
+	st.Sources = orEmpty(st.Sources)
+	st.Skipped = orEmpty(st.Skipped)
+	st.Notes = orEmpty(st.Notes)
+	sum := r.Summary
+	sum.Layers = orEmpty(sum.Layers)
+	sum.Confidence = orEmpty(sum.Confidence)
+	doc := jsonDocument{Summary: sum, Stats: st, Findings: make([]classify.Finding, len(r.Findings))}
+	for i, f := range r.Findings {
+		doc.Findings[i] = normalize(f)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// renderNDJSON writes exactly one finding per line and nothing else; no
+// findings is no output. The encoder never emits a raw newline inside a
+// value, so lines and findings correspond one to one.
+func renderNDJSON(w *stickyWriter, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	for _, f := range r.Findings {
+		if err := enc.Encode(normalize(f)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// normalize returns f with nil lists made empty, so they encode as [].
+func normalize(f classify.Finding) classify.Finding {
+	f.Evidence = orEmpty(f.Evidence)
+	f.Related = orEmpty(f.Related)
+	return f
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,130 @@
+package report
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/denytrail/denytrail/classify"
+)
+
+// renderMarkdown writes a GitHub-flavoured Markdown report: what was read,
+// a summary table, one section per layer with its findings and what to
+// check next, then skipped inputs and notes. Every value in a table cell or
+// list item passes through mdEscape (via mdRow and mdItem).
+func renderMarkdown(w *stickyWriter, r *Report) {
+	st, sum := r.Stats, r.Summary
+
+	w.printf("# denytrail report\n\n## What was read\n\n")
+	if len(st.Sources) > 0 {
+		w.printf("- Sources:\n")
+		for _, s := range st.Sources {
+			w.printf("  - %s\n", mdEscape(s))
+		}
+	}
+	w.printf("- Read: %s (%s), %s, %s kept\n",
+		plural(st.Inputs, "input", "inputs"), humanBytes(st.Bytes),
+		plural(st.Records, "record", "records"),
+		plural(st.Failed, "failed call", "failed calls"))
+	w.printf("- Window: %s\n", mdEscape(windowText(st)))
+	if n := len(st.Skipped); n > 0 {
+		w.printf("- Skipped: %s (listed below)\n", plural(int64(n), "input or record", "inputs or records"))
+	}
+	for _, m := range warnings(r) {
+		w.printf("\n> **Warning:** %s\n", mdEscape(m))
+	}
+
+	w.printf("\n## Summary\n\n")
+	if sum.Findings == 0 {
+		w.printf("No findings: no failed call matched in what was read.\n")
+	} else {
+		w.printf("%s, %s, %s, from %s to %s. Confidence: %s.\n\n",
+			plural(int64(sum.Findings), "finding", "findings"),
+			plural(int64(sum.Principals), "principal", "principals"),
+			plural(int64(sum.Buckets), "bucket", "buckets"),
+			timeText(sum.FirstSeen), timeText(sum.LastSeen), mdEscape(confidenceText(sum)))
+		w.printf("| Layer | Findings | Principals | Buckets | First seen | Last seen |\n")
+		w.printf("|---|--:|--:|--:|---|---|\n")
+		for _, l := range sum.Layers {
+			mdRow(w, layerName(l.Layer), strconv.Itoa(l.Findings), strconv.Itoa(l.Principals),
+				strconv.Itoa(l.Buckets), timeText(l.FirstSeen), timeText(l.LastSeen))
+		}
+		for _, l := range sum.Layers {
+			markdownLayer(w, l, r.Findings)
+		}
+	}
+
+	mdProblems(w, "Skipped inputs", st.Skipped)
+	mdProblems(w, "Notes", st.Notes)
+}
+
+// markdownLayer writes the section of one layer.
+func markdownLayer(w *stickyWriter, l LayerSummary, all []classify.Finding) {
+	w.printf("\n## Layer: %s (%s)\n\n%s\n\n", mdEscape(layerName(l.Layer)),
+		plural(int64(l.Findings), "finding", "findings"), layerAbout(l.Layer))
+	w.printf("| Time | Control | Confidence | Principal | Action | Bucket/key | KMS key | Error code | Event ID |\n")
+	w.printf("|---|---|---|---|---|---|---|---|---|\n")
+	var remedies []string
+	seen := map[string]bool{}
+	for _, f := range all {
+		if f.Layer != l.Layer {
+			continue
+		}
+		mdRow(w, timeText(f.EventTime), string(f.Control), string(f.Confidence), f.Principal,
+			actionText(f), objectText(f), f.KMSKey, f.ErrorCode, f.EventID)
+		if f.Remediation != "" && !seen[f.Remediation] {
+			seen[f.Remediation] = true
+			remedies = append(remedies, f.Remediation)
+		}
+	}
+	if len(remedies) == 0 {
+		return
+	}
+	w.printf("\n### What to check next\n\n")
+	for i, m := range remedies {
+		if i == maxListed {
+			w.printf("- ... and %d more (every finding's remediation is in the JSON output)\n", len(remedies)-maxListed)
+			break
+		}
+		mdItem(w, m)
+	}
+}
+
+func mdProblems(w *stickyWriter, title string, ps []Problem) {
+	if len(ps) == 0 {
+		return
+	}
+	w.printf("\n## %s (%d)\n\n", title, len(ps))
+	for i, p := range ps {
+		if i == maxListed {
+			w.printf("- ... and %d more (all of them are in the JSON output)\n", len(ps)-maxListed)
+			break
+		}
+		mdItem(w, p.Input+": "+p.Reason)
+	}
+}
+
+// mdRow writes one table row; cells are raw values, escaped here.
+func mdRow(w *stickyWriter, cells ...string) {
+	var b strings.Builder
+	b.WriteString("|")
+	for _, c := range cells {
+		b.WriteString(" ")
+		b.WriteString(mdEscape(c))
+		b.WriteString(" |")
+	}
+	b.WriteString("\n")
+	w.printf("%s", b.String())
+}
+
+// mdItem writes one list item of raw text, escaped here.
+func mdItem(w *stickyWriter, s string) {
+	w.printf("- %s\n", mdEscape(s))
+}
+
+// layerName is the layer's name, or "-" when a finding has none.
+func layerName(l classify.Layer) string {
+	if l == "" {
+		return "-"
+	}
+	return string(l)
+}
