@@ -1,0 +1,220 @@
+package classify
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// Filter decides which failed calls count (DESIGN.md §2.4). The zero value
+// is the default: failed calls to s3.amazonaws.com of the actions that need
+// s3:PutObject, and every failed call to kms.amazonaws.com.
+type Filter struct {
+	// AllFailures counts every failed call of any service; it overrides
+	// Events.
+	AllFailures bool
+	// Events, when not empty, replaces the default set with patterns of
+	// the form "service:EventName", where service is the eventSource
+	// without ".amazonaws.com": "s3:PutObject", "kms:*", "s3:Put*", "*".
+	// A trailing "*" matches any suffix of the event name.
+	Events []string
+}
+
+// putObjectFamily are the S3 calls that need s3:PutObject.
+var putObjectFamily = [...]string{"PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload"}
+
+// DefaultEvents returns the patterns the zero Filter uses.
+func DefaultEvents() []string {
+	ev := make([]string, 0, len(putObjectFamily)+1)
+	for _, n := range putObjectFamily {
+		ev = append(ev, "s3:"+n)
+	}
+	return append(ev, "kms:*")
+}
+
+// Validate reports the first malformed pattern in Events.
+func (f Filter) Validate() error {
+	for _, p := range f.Events {
+		if p == "*" {
+			continue
+		}
+		svc, name, ok := strings.Cut(p, ":")
+		if !ok || svc == "" || name == "" || strings.ContainsAny(svc, "*. ") ||
+			strings.Contains(strings.TrimSuffix(name, "*"), "*") {
+			return fmt.Errorf("event pattern %q: want service:EventName, e.g. s3:PutObject, kms:*, s3:Put*", p)
+		}
+	}
+	return nil
+}
+
+// errorCodeKey is the key every failed call's record carries.
+var errorCodeKey = []byte(`"errorCode"`)
+
+// MayMatch is the byte-level pre-filter: false means Match would reject the
+// record, so it need not be parsed. It never returns false for a record
+// Match accepts (Parse honours errorCode only under that exact key, and
+// records with \u escapes are always passed on).
+func (f Filter) MayMatch(raw []byte) bool {
+	if !bytes.Contains(raw, errorCodeKey) {
+		return false
+	}
+	if f.AllFailures || bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	if len(f.Events) == 0 {
+		if hasSource(raw, "kms") {
+			return true
+		}
+		if !hasSource(raw, "s3") {
+			return false
+		}
+		for _, n := range putObjectFamily {
+			if bytes.Contains(raw, []byte(n)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range f.Events {
+		if p == "*" {
+			return true
+		}
+		svc, name, _ := strings.Cut(p, ":")
+		name = strings.TrimSuffix(name, "*")
+		if hasSource(raw, svc) && bytes.Contains(raw, []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSource reports whether raw contains svc+".amazonaws.com", without
+// building that string.
+func hasSource(raw []byte, svc string) bool {
+	const suffix = ".amazonaws.com"
+	for off := 0; ; {
+		i := bytes.Index(raw[off:], []byte(suffix))
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i >= len(svc) && string(raw[i-len(svc):i]) == svc {
+			return true
+		}
+		off = i + len(suffix)
+	}
+}
+
+// Match decides on the parsed event: it failed, and it is one of the
+// calls the filter counts.
+func (f Filter) Match(e *Event) bool {
+	if !e.Failed() {
+		return false
+	}
+	if f.AllFailures {
+		return true
+	}
+	if len(f.Events) == 0 {
+		switch e.EventSource {
+		case "kms.amazonaws.com":
+			return true
+		case "s3.amazonaws.com":
+			for _, n := range putObjectFamily {
+				if e.EventName == n {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	svc, ok := strings.CutSuffix(e.EventSource, ".amazonaws.com")
+	if !ok {
+		return false
+	}
+	for _, p := range f.Events {
+		if p == "*" {
+			return true
+		}
+		ps, pn, _ := strings.Cut(p, ":")
+		if ps != svc {
+			continue
+		}
+		if prefix, wild := strings.CutSuffix(pn, "*"); wild {
+			if strings.HasPrefix(e.EventName, prefix) {
+				return true
+			}
+		} else if pn == e.EventName {
+			return true
+		}
+	}
+	return false
+}
+
+// s3ObjectEvents are the object-level S3 calls, logged only as data events.
+var s3ObjectEvents = [...]string{
+	"GetObject", "PutObject", "CopyObject", "HeadObject", "DeleteObject", "DeleteObjects",
+	"CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
+	"AbortMultipartUpload", "GetObjectAcl", "PutObjectAcl", "GetObjectTagging",
+	"PutObjectTagging", "DeleteObjectTagging", "RestoreObject", "SelectObjectContent",
+	"GetObjectAttributes", "GetObjectRetention", "PutObjectRetention",
+	"GetObjectLegalHold", "PutObjectLegalHold", "ListParts",
+}
+
+// IsS3DataEvent reports, from the bytes alone, whether raw is an S3 data
+// event: eventSource s3.amazonaws.com and eventCategory "Data", or, for
+// records older than eventCategory, an object-level eventName. A scan calls
+// it until it first returns true, to tell whether the trail logs S3 data
+// events at all.
+func IsS3DataEvent(raw []byte) bool {
+	if !hasSource(raw, "s3") || !bytes.Equal(rawString(raw, "eventSource"), []byte("s3.amazonaws.com")) {
+		return false
+	}
+	if cat := rawString(raw, "eventCategory"); cat != nil {
+		return string(cat) == "Data"
+	}
+	name := rawString(raw, "eventName")
+	for _, n := range s3ObjectEvents {
+		if string(name) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// rawString returns the string value of the first occurrence of "key" as
+// an object key in raw (whitespace around the colon allowed), undecoded,
+// or nil when there is none.
+func rawString(raw []byte, key string) []byte {
+	for off := 0; off < len(raw); {
+		i := bytes.Index(raw[off:], []byte(key))
+		if i < 0 {
+			return nil
+		}
+		i += off
+		off = i + len(key)
+		if i == 0 || raw[i-1] != '"' || off >= len(raw) || raw[off] != '"' {
+			continue
+		}
+		j := skipJSONSpace(raw, off+1)
+		if j >= len(raw) || raw[j] != ':' {
+			continue
+		}
+		j = skipJSONSpace(raw, j+1)
+		if j >= len(raw) || raw[j] != '"' {
+			return nil
+		}
+		k := bytes.IndexByte(raw[j+1:], '"')
+		if k < 0 {
+			return nil
+		}
+		return raw[j+1 : j+1+k]
+	}
+	return nil
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
