@@ -97,3 +97,37 @@ type Finding struct {
 	Related          []string   `json:"related"`
 	Origin           string     `json:"origin"`
 }
+
+// NewFinding builds the reported finding for a failed event, its verdict
+// and where it came from. Every key is filled; Evidence and Related are
+// empty slices, never nil, so JSON shows [] rather than null.
+func NewFinding(e *Event, v Verdict, origin string) Finding {
+	evidence := v.Evidence
+	if evidence == nil {
+		evidence = []string{}
+	}
+	return Finding{
+		EventID:          e.EventID,
+		EventTime:        e.EventTime,
+		EventSource:      e.EventSource,
+		EventName:        e.EventName,
+		ErrorCode:        e.ErrorCode,
+		ErrorMessage:     e.ErrorMessage,
+		Principal:        e.Principal(),
+		PrincipalAccount: e.UserIdentity.AccountID,
+		ResourceAccount:  e.ResourceAccount(),
+		Region:           e.AWSRegion,
+		Bucket:           e.Bucket(),
+		Key:              e.ObjectKey(),
+		KMSKey:           e.KMSKey(),
+		SourceIPAddress:  e.SourceIPAddress,
+		VPCEndpointID:    e.VPCEndpoint(),
+		Layer:            v.Layer,
+		Control:          v.Control,
+		Confidence:       v.Confidence,
+		Evidence:         evidence,
+		Remediation:      v.Remediation,
+		Related:          []string{},
+		Origin:           origin,
+	}
+}
