@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -11,8 +12,7 @@ import (
 // chose (object keys, ARNs, user agents, error messages). Each output format
 // has exactly one helper here, and every code path of that format goes
 // through it: termEscape (table, explain), mdEscape (markdown) and csvCell
-// (csv). JSON and NDJSON rely on encoding/json, which escapes control
-// characters, U+2028/U+2029 and <, >, &.
+// (csv), jsonSafe (json, ndjson).
 
 // termEscape returns s made safe to print on a terminal as part of one line.
 // Characters that a terminal would act on, or that would break or reorder
@@ -96,14 +96,7 @@ func termUnsafe(r rune) bool {
 //     after any spaces) is escaped so the text cannot become a heading or
 //     list.
 func mdEscape(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case '\n', '\r', '\v', '\f', 0x85, 0x2028, 0x2029:
-			return ' '
-		}
-		return r
-	}, s)
-	s = termEscape(s)
+	s = termEscape(mdLineBreaks.Replace(s))
 
 	start := len(s) - len(strings.TrimLeft(s, " "))
 	var b strings.Builder
@@ -137,6 +130,11 @@ func mdEscape(s string) string {
 	return b.String()
 }
 
+// mdLineBreaks turns every kind of line break into a space. (strings.Map
+// would also turn invalid UTF-8 into U+FFFD before termEscape can show it.)
+var mdLineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\v", " ", "\f", " ",
+	"\u0085", " ", "\u2028", " ", "\u2029", " ")
+
 // leadingDigits reports whether s is all ASCII digits (and not empty).
 func leadingDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -159,4 +157,42 @@ func csvCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// jsonSafe rewrites JSON text produced by encoding/json so that it is also
+// safe to show on a terminal (ndjson is often read with less or tail). The
+// encoder already escapes C0 controls, U+2028/U+2029 and, with
+// SetEscapeHTML, <, > and &, and turns invalid UTF-8 into U+FFFD; jsonSafe
+// additionally escapes the characters termUnsafe names (C1 controls, bidi
+// overrides and other format characters) as \uXXXX, surrogate pairs
+// beyond the BMP. Such characters occur only inside JSON strings, so the
+// document decodes to exactly the same values.
+func jsonSafe(b []byte) []byte {
+	i := 0
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= utf8.RuneSelf && termUnsafe(r) {
+			break
+		}
+		i += size
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r >= utf8.RuneSelf && termUnsafe(r) && r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		case r >= utf8.RuneSelf && termUnsafe(r):
+			out = fmt.Appendf(out, `\u%04x`, r)
+		default:
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
 }

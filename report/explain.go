@@ -64,7 +64,7 @@ func RenderExplain(w io.Writer, f classify.Finding, fields []Field) error {
 	}
 	width := 0
 	for _, fd := range fields {
-		width = min(max(width, utf8.RuneCountInString(termEscape(fd.Name))), 40)
+		width = min(max(width, utf8.RuneCountInString(termEscape(fd.Name))), 48)
 	}
 	for _, fd := range fields {
 		name := termEscape(fd.Name)

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"github.com/denytrail/denytrail/classify"
 )
@@ -14,8 +16,8 @@ type jsonDocument struct {
 	Findings []classify.Finding `json:"findings"`
 }
 
-// renderJSON writes one indented document. encoding/json escapes control
-// characters, U+2028/U+2029 and (with SetEscapeHTML) <, > and &.
+// renderJSON writes one indented document, escaped by encoding/json and
+// jsonSafe.
 func renderJSON(w *stickyWriter, r *Report) error {
 	st := r.Stats
 	st.Sources = orEmpty(st.Sources)
@@ -28,20 +30,30 @@ func renderJSON(w *stickyWriter, r *Report) error {
 	for i, f := range r.Findings {
 		doc.Findings[i] = normalize(f)
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
 	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonSafe(buf.Bytes()))
+	return err
 }
 
 // renderNDJSON writes exactly one finding per line and nothing else; no
 // findings is no output. The encoder never emits a raw newline inside a
 // value, so lines and findings correspond one to one.
 func renderNDJSON(w *stickyWriter, r *Report) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
 	for _, f := range r.Findings {
+		buf.Reset()
 		if err := enc.Encode(normalize(f)); err != nil {
+			return fmt.Errorf("finding %q: %w", f.EventID, err)
+		}
+		if _, err := w.Write(jsonSafe(buf.Bytes())); err != nil {
 			return err
 		}
 	}
