@@ -14,6 +14,10 @@ import (
 // through it: termEscape (table, explain), mdEscape (markdown) and csvCell
 // (csv), jsonSafe (json, ndjson).
 
+// Terminal returns s made safe to print on a terminal as one line, for
+// diagnostics outside a report (skipped inputs, notes on stderr).
+func Terminal(s string) string { return termEscape(s) }
+
 // termEscape returns s made safe to print on a terminal as part of one line.
 // Characters that a terminal would act on, or that would break or reorder
 // the line, are replaced by a visible Go-style escape:
