@@ -141,7 +141,8 @@ type eventAlias Event
 // milliseconds; requestParameters null, an object, or an object encoded as
 // a JSON string; readOnly and managementEvent as strings. A field of an
 // unexpected type is left empty and noted in Warnings, and so is an
-// unparsable eventTime: the event is kept, not lost. Parse fails only when
+// unparsable eventTime (a missing one is taken from a logstash @timestamp
+// when there is one): the event is kept, not lost. Parse fails only when
 // raw is not a single valid JSON object.
 //
 // errorCode counts only under that exact key (encoding/json would also
@@ -159,6 +160,7 @@ func Parse(raw []byte) (*Event, error) {
 	w := struct {
 		*eventAlias
 		EventTime       json.RawMessage `json:"eventTime"`
+		Timestamp       json.RawMessage `json:"@timestamp"`
 		ReadOnly        flexBool        `json:"readOnly"`
 		ManagementEvent flexBool        `json:"managementEvent"`
 	}{eventAlias: (*eventAlias)(e)}
@@ -170,7 +172,8 @@ func Parse(raw []byte) (*Event, error) {
 			return nil, fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
 		case errors.As(err, &te):
 			// encoding/json skips the field and decodes the rest.
-			e.Warnings = append(e.Warnings, fmt.Sprintf("field %s: unexpected JSON %s, left empty", te.Field, te.Value))
+			// Only the first mistyped field is reported.
+			e.Warnings = append(e.Warnings, fmt.Sprintf("field %s: unexpected JSON %s, left empty (the first such field; others may follow)", te.Field, te.Value))
 		default:
 			return nil, fmt.Errorf("invalid JSON: %w", err)
 		}
@@ -179,7 +182,13 @@ func Parse(raw []byte) (*Event, error) {
 	e.EventTimeRaw, e.EventTime = parseTime(w.EventTime)
 	if e.EventTime.IsZero() {
 		if len(w.EventTime) == 0 || string(w.EventTime) == "null" {
-			e.Warnings = append(e.Warnings, "eventTime: missing")
+			// Logstash exports move eventTime into @timestamp.
+			if raw, t := parseTime(w.Timestamp); !t.IsZero() {
+				e.EventTimeRaw, e.EventTime = raw, t
+				e.Warnings = append(e.Warnings, "eventTime: missing, @timestamp used instead")
+			} else {
+				e.Warnings = append(e.Warnings, "eventTime: missing")
+			}
 		} else {
 			e.Warnings = append(e.Warnings, fmt.Sprintf("eventTime: unparsable %q, time left unknown", e.EventTimeRaw))
 		}

