@@ -1,0 +1,60 @@
+package classify
+
+import "testing"
+
+// A successful S3 data event: what most records in a trail look like.
+func benchRecords(b *testing.B) (miss, hit []byte) {
+	miss = raw(b, with(s3Base(), "errorCode", nil, "errorMessage", nil, "eventName", "GetObject"))
+	hit = raw(b, with(s3Base(), "errorMessage", userPrefixS3+"with an explicit deny in a service control policy"))
+	return miss, hit
+}
+
+func BenchmarkMayMatch(b *testing.B) {
+	miss, hit := benchRecords(b)
+	for _, bc := range []struct {
+		name string
+		f    Filter
+		rec  []byte
+	}{
+		{"default/miss", Filter{}, miss},
+		{"default/hit", Filter{}, hit},
+		{"events/hit", Filter{Events: []string{"kms:*", "s3:Put*"}}, hit},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.rec)))
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.f.MayMatch(bc.rec)
+			}
+		})
+	}
+}
+
+func BenchmarkIsS3DataEvent(b *testing.B) {
+	rec := raw(b, with(kmsBase(), "errorCode", nil))
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		IsS3DataEvent(rec)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	_, hit := benchRecords(b)
+	b.SetBytes(int64(len(hit)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(hit); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJudge(b *testing.B) {
+	_, hit := benchRecords(b)
+	e := mustParse(b, hit)
+	b.ReportAllocs()
+	for b.Loop() {
+		Judge(e)
+	}
+}
