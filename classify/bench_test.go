@@ -1,6 +1,9 @@
 package classify
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // A successful S3 data event: what most records in a trail look like.
 func benchRecords(b *testing.B) (miss, hit []byte) {
@@ -57,4 +60,22 @@ func BenchmarkJudge(b *testing.B) {
 	for b.Loop() {
 		Judge(e)
 	}
+}
+
+// BenchmarkErrorCodeKey compares keyEnd with the plain search it replaces,
+// on a record without the key (the common case).
+func BenchmarkErrorCodeKey(b *testing.B) {
+	miss, _ := benchRecords(b)
+	b.Run("keyEnd", func(b *testing.B) {
+		b.SetBytes(int64(len(miss)))
+		for b.Loop() {
+			hasErrorCodeKey(miss)
+		}
+	})
+	b.Run("bytes.Contains", func(b *testing.B) {
+		b.SetBytes(int64(len(miss)))
+		for b.Loop() {
+			bytes.Contains(miss, []byte(`"errorCode"`))
+		}
+	})
 }

@@ -48,23 +48,34 @@ func (f Filter) Validate() error {
 }
 
 // hasErrorCodeKey reports whether raw contains the key "errorCode", which
-// every failed call's record carries. It searches for `Code"` and checks
-// the bytes before: bytes.Index skips ahead on the pattern's first byte,
-// and 'C' is rare in CloudTrail JSON where '"' is everywhere (measured:
-// about 5 times faster than searching for the whole key).
-func hasErrorCodeKey(raw []byte) bool {
-	const head = `"error`
-	for off := 0; ; {
-		i := bytes.Index(raw[off:], []byte(`Code"`))
+// every failed call's record carries.
+func hasErrorCodeKey(raw []byte) bool { return keyEnd(raw, "errorCode", 0) >= 0 }
+
+// keyEnd returns the index just past the first `"key"` in raw at or after
+// from, or -1. It searches from the key's first upper-case letter (Code
+// for errorCode, Category for eventCategory) and checks the bytes before:
+// bytes.Index skips ahead on a pattern's first byte, and upper-case
+// letters are rare in CloudTrail JSON where '"' is everywhere (measured:
+// about 8 times faster than searching for `"errorCode"`).
+func keyEnd(raw []byte, key string, from int) int {
+	split := strings.IndexFunc(key, func(r rune) bool { return 'A' <= r && r <= 'Z' })
+	if split < 0 {
+		split = 0
+	}
+	head, tail := key[:split], key[split:]
+	for off := from; off < len(raw); {
+		i := bytes.Index(raw[off:], []byte(tail))
 		if i < 0 {
-			return false
+			return -1
 		}
 		i += off
-		if i >= len(head) && string(raw[i-len(head):i]) == head {
-			return true
+		off = i + len(tail)
+		if i > len(head) && string(raw[i-len(head):i]) == head && raw[i-len(head)-1] == '"' &&
+			off < len(raw) && raw[off] == '"' {
+			return off + 1
 		}
-		off = i + len(`Code"`)
 	}
+	return -1
 }
 
 // MayMatch is the byte-level pre-filter: false means Match would reject the
@@ -181,15 +192,20 @@ var s3ObjectEvents = [...]string{
 // event: eventSource s3.amazonaws.com and eventCategory "Data", or, for
 // records older than eventCategory, an object-level eventName. A scan calls
 // it until it first returns true, to tell whether the trail logs S3 data
-// events at all.
+// events at all; over a trail that does not, that is every record, so the
+// common case (a management event) is rejected on eventCategory alone.
 func IsS3DataEvent(raw []byte) bool {
-	if !hasSource(raw, "s3") || !bytes.Equal(rawString(raw, "eventSource"), []byte("s3.amazonaws.com")) {
+	cat, hasCat := rawString(raw, "eventCategory")
+	if hasCat && string(cat) != "Data" {
 		return false
 	}
-	if cat := rawString(raw, "eventCategory"); cat != nil {
-		return string(cat) == "Data"
+	if src, _ := rawString(raw, "eventSource"); string(src) != "s3.amazonaws.com" {
+		return false
 	}
-	name := rawString(raw, "eventName")
+	if hasCat {
+		return true
+	}
+	name, _ := rawString(raw, "eventName")
 	for _, n := range s3ObjectEvents {
 		if string(name) == n {
 			return true
@@ -198,35 +214,29 @@ func IsS3DataEvent(raw []byte) bool {
 	return false
 }
 
-// rawString returns the string value of the first occurrence of "key" as
-// an object key in raw (whitespace around the colon allowed), undecoded,
-// or nil when there is none.
-func rawString(raw []byte, key string) []byte {
-	for off := 0; off < len(raw); {
-		i := bytes.Index(raw[off:], []byte(key))
-		if i < 0 {
-			return nil
+// rawString returns the undecoded string value of the first occurrence of
+// key as an object key in raw (whitespace around the colon allowed), and
+// whether there is one.
+func rawString(raw []byte, key string) ([]byte, bool) {
+	for off := 0; ; {
+		off = keyEnd(raw, key, off)
+		if off < 0 {
+			return nil, false
 		}
-		i += off
-		off = i + len(key)
-		if i == 0 || raw[i-1] != '"' || off >= len(raw) || raw[off] != '"' {
-			continue
-		}
-		j := skipJSONSpace(raw, off+1)
+		j := skipJSONSpace(raw, off)
 		if j >= len(raw) || raw[j] != ':' {
-			continue
+			continue // the key's text as a value, not a key
 		}
 		j = skipJSONSpace(raw, j+1)
 		if j >= len(raw) || raw[j] != '"' {
-			return nil
+			return nil, false
 		}
 		k := bytes.IndexByte(raw[j+1:], '"')
 		if k < 0 {
-			return nil
+			return nil, false
 		}
-		return raw[j+1 : j+1+k]
+		return raw[j+1 : j+1+k], true
 	}
-	return nil
 }
 
 func skipJSONSpace(b []byte, i int) int {
