@@ -478,39 +478,53 @@ func partition(region string) string {
 
 // Bucket is the S3 bucket the call addressed: requestParameters.bucketName,
 // else the bucket named by an AWS::S3::Bucket or AWS::S3::Object resource.
+// For a KMS call S3 made during SSE-KMS it is the bucket named by the
+// encryption context's "aws:s3:arn", which is how the two are correlated.
 func (e *Event) Bucket() string {
 	if b := e.RequestParameters.BucketName; b != "" {
 		return b
 	}
 	for _, r := range e.Resources {
 		if r.Type == "AWS::S3::Bucket" || r.Type == "AWS::S3::Object" {
-			if name, ok := strings.CutPrefix(r.ARN, "arn:"); ok {
-				if _, path, ok := strings.Cut(name, ":::"); ok {
-					bucket, _, _ := strings.Cut(path, "/")
-					return bucket
-				}
+			if b, _ := splitS3ARN(r.ARN); b != "" {
+				return b
 			}
 		}
 	}
-	return ""
+	b, _ := splitS3ARN(e.RequestParameters.EncryptionContext["aws:s3:arn"])
+	return b
 }
 
 // ObjectKey is the S3 object key: requestParameters.key, else the key in an
-// AWS::S3::Object resource ARN.
+// AWS::S3::Object resource ARN, else (for KMS calls S3 made) the key in the
+// encryption context's "aws:s3:arn", which names only the bucket when an S3
+// Bucket Key is in use.
 func (e *Event) ObjectKey() string {
 	if k := e.RequestParameters.Key; k != "" {
 		return k
 	}
 	for _, r := range e.Resources {
 		if r.Type == "AWS::S3::Object" {
-			if _, path, ok := strings.Cut(r.ARN, ":::"); ok {
-				if _, key, ok := strings.Cut(path, "/"); ok {
-					return key
-				}
+			if _, k := splitS3ARN(r.ARN); k != "" {
+				return k
 			}
 		}
 	}
-	return ""
+	_, k := splitS3ARN(e.RequestParameters.EncryptionContext["aws:s3:arn"])
+	return k
+}
+
+// splitS3ARN splits arn:<partition>:s3:::bucket[/key] into bucket and key.
+func splitS3ARN(arn string) (bucket, key string) {
+	if !strings.HasPrefix(arn, "arn:") {
+		return "", ""
+	}
+	_, path, ok := strings.Cut(arn, ":s3:::")
+	if !ok {
+		return "", ""
+	}
+	bucket, key, _ = strings.Cut(path, "/")
+	return bucket, key
 }
 
 // BucketOwner is the account that owns the bucket: the accountId of the

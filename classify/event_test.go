@@ -250,10 +250,11 @@ func TestEventAccessors(t *testing.T) {
 		{"bucket and key from resources, owner from recipient", with(s3Base(), "requestParameters", nil, "recipientAccountId", ownerAcct, "resources", []any{
 			map[string]any{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::other-bucket/a/b.txt"}}),
 			sessionARN, roleARN, "other-bucket", "a/b.txt", ownerAcct, ""},
-		{"kms: resolved key, not the alias", kmsBase(), sessionARN, roleARN, "", "", callerAcct, keyARN},
-		{"kms: untyped resource (old events)", with(kmsBase(), "resources", []any{map[string]any{"ARN": otherKeyARN, "accountId": ownerAcct}}),
-			sessionARN, roleARN, "", "", callerAcct, otherKeyARN},
-		{"kms: no resources, keyId", with(kmsBase(), "resources", nil), sessionARN, roleARN, "", "", callerAcct, "alias/uploads"},
+		{"kms: resolved key, not the alias; bucket from the encryption context", kmsBase(), sessionARN, roleARN, bucket, objectKey, callerAcct, keyARN},
+		{"kms: untyped resource (old events), S3 Bucket Key context", with(kmsBase(), "requestParameters.encryptionContext", map[string]any{"aws:s3:arn": "arn:aws:s3:::dest-bucket"},
+			"resources", []any{map[string]any{"ARN": otherKeyARN, "accountId": ownerAcct}}),
+			sessionARN, roleARN, bucket, "", callerAcct, otherKeyARN},
+		{"kms: no resources, keyId, no S3 context", with(kmsBase(), "resources", nil, "requestParameters.encryptionContext", nil), sessionARN, roleARN, "", "", callerAcct, "alias/uploads"},
 	}
 	for _, tc := range tests {
 		e := mustParse(t, raw(t, tc.m))

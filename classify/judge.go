@@ -190,9 +190,9 @@ func (f *facts) decide() (Layer, Control, Confidence) {
 	if act := f.kmsActionNamed(); act != "" {
 		f.why, f.kmsAct = "kms-via-service", act
 		if f.kmsCode {
-			f.note("errorCode %q: %s passes on the KMS error it got using the key for the caller", e.ErrorCode, e.Service())
+			f.note("errorCode %q: %s passes on the KMS error it got using the key for the caller", e.ErrorCode, strings.ToUpper(e.Service()))
 		} else {
-			f.note("errorMessage names %s: %s reports KMS refusing what it needed on the caller's behalf", act, e.Service())
+			f.note("errorMessage names %s: %s reports KMS refusing what it needed on the caller's behalf", act, strings.ToUpper(e.Service()))
 		}
 		return LayerKMS, ControlKMSKeyPolicy, Medium
 	}
@@ -337,18 +337,22 @@ func carriesACL(eventName string) bool {
 // isDenial reports whether the failure is an authorization failure (as
 // opposed to a bad request): by error code, or by message.
 func (f *facts) isDenial() bool {
-	switch f.code {
+	return isDenialCode(f.code) || strings.Contains(f.lm, "not authorized to perform") ||
+		strings.Contains(f.lm, "access denied") || strings.Contains(f.lm, "explicit deny") ||
+		strings.Contains(f.lm, "is not authorized")
+}
+
+// isDenialCode reports whether an error code (without "Client." or "KMS.")
+// alone says access was denied. The spellings vary by service.
+func isDenialCode(code string) bool {
+	switch code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
 		"AuthorizationErrorException", "UnauthorizedAccess", "UnauthorizedException", "Unauthorized",
 		"UnauthorizedAccessException", "Forbidden", "ForbiddenException", "AccessDeniedFault",
 		"AllAccessDisabled":
 		return true
 	}
-	if strings.HasSuffix(f.code, "AccessDenied") || strings.HasSuffix(f.code, "AccessDeniedException") {
-		return true
-	}
-	return strings.Contains(f.lm, "not authorized to perform") || strings.Contains(f.lm, "access denied") ||
-		strings.Contains(f.lm, "explicit deny") || strings.Contains(f.lm, "is not authorized")
+	return strings.HasSuffix(code, "AccessDenied") || strings.HasSuffix(code, "AccessDeniedException")
 }
 
 // credentialControl maps authentication error codes to a control.
@@ -386,7 +390,7 @@ func (f *facts) keyState() (Layer, Control, Confidence, bool) {
 	if !kms && !(e.EventSource == "s3.amazonaws.com" && (f.kmsCode || strings.Contains(f.lm, "kms"))) {
 		return "", "", "", false
 	}
-	if !kms && !f.kmsCode && f.isDenialCode() {
+	if !kms && !f.kmsCode && isDenialCode(f.code) {
 		// An S3 AccessDenied that mentions KMS is a policy question.
 		return "", "", "", false
 	}
@@ -436,12 +440,6 @@ func (f *facts) keyState() (Layer, Control, Confidence, bool) {
 	return LayerKMS, ControlKMSKeyState, conf, true
 }
 
-// isDenialCode reports whether the error code alone says access denied.
-func (f *facts) isDenialCode() bool {
-	return strings.HasSuffix(f.code, "AccessDenied") || strings.HasSuffix(f.code, "AccessDeniedException") ||
-		f.code == "UnauthorizedOperation"
-}
-
 // quoteMessage records errorMessage (or its absence) with what it means.
 func (f *facts) quoteMessage(meaning string) {
 	if m := f.e.ErrorMessage; m != "" {
@@ -458,6 +456,8 @@ func (f *facts) noteDenial() {
 	switch {
 	case strings.TrimSpace(m) == "":
 		f.note("errorMessage: absent: AWS gave no reason for the denial")
+	case d.cut != "":
+		f.note("errorMessage: %q: ends mid-phrase, cut by CloudTrail", ellipsis(m, d.cut))
 	case d.excerpt != "":
 		f.note("errorMessage: %q: %s", ellipsis(m, d.excerpt), f.meaning())
 	case d.enhanced:
@@ -470,7 +470,7 @@ func (f *facts) noteDenial() {
 		if d.thisResource {
 			res = "this resource"
 		}
-		f.note("errorMessage names principal %q, action %q, resource %q", d.principal, d.action, res)
+		f.note("errorMessage names principal %q, action %q, resource %q", d.principal, d.action, clip(res, 300))
 	}
 	if d.resourceCut {
 		f.note("errorMessage: the resource ARN has no closing quote: the message was truncated inside it")

@@ -39,6 +39,7 @@ func judgeCases() []judgeCase {
 	cutKey, cutMsg := truncatedKey(" with an explicit deny in a service con")
 	ambKey, ambMsg := truncatedKey(" with an explicit deny in a res")
 	artKey, artMsg := truncatedKey(" with an explicit deny in a ")
+	explKey, explMsg := truncatedKey(" with an expl")
 	fullKey, fullMsg := truncatedKey(" because no identity-based policy allows the s3:PutObject action")
 	resKey := "deep/" + strings.Repeat("y", 1100)
 	resMsg := (userPrefixS3[:strings.Index(userPrefixS3, "arn:aws:s3:::")] + "arn:aws:s3:::dest-bucket/" + resKey + `" with an explicit deny in a service control policy`)[:1024]
@@ -272,6 +273,9 @@ func judgeCases() []judgeCase {
 		{name: "truncated after the article", event: with(s3, "requestParameters.key", artKey, "errorMessage", artMsg),
 			layer: LayerUnknown, control: ControlUnknown, conf: Low,
 			evidence: []string{"cut mid-phrase", "identity-based policy or resource-based policy or service control policy"}},
+		{name: "truncated inside 'with an explicit deny'", event: with(s3, "requestParameters.key", explKey, "errorMessage", explMsg),
+			layer: LayerUnknown, control: ControlUnknown, conf: Low,
+			evidence: []string{`"…with an expl": ends mid-phrase`, "which could be any policy type"}},
 		{name: "at the limit but complete", event: with(s3, "requestParameters.key", fullKey, "errorMessage", fullMsg),
 			layer: LayerIAM, control: ControlIdentityPolicy, conf: High},
 		{name: "truncated inside the resource", event: with(s3, "requestParameters.key", resKey, "errorMessage", resMsg),
@@ -305,6 +309,9 @@ func TestJudge(t *testing.T) {
 				t.Errorf("evidence does not start with the errorCode: %q", v.Evidence)
 			}
 			all := strings.Join(v.Evidence, "\n")
+			if strings.Contains(all+v.Remediation, "%!") {
+				t.Errorf("formatting error in verdict:\n%s\n%s", all, v.Remediation)
+			}
 			for _, want := range tc.evidence {
 				if !strings.Contains(all, want) {
 					t.Errorf("evidence lacks %q:\n  %s", want, strings.Join(v.Evidence, "\n  "))
