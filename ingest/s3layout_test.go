@@ -110,7 +110,9 @@ func TestS3WindowBounds(t *testing.T) {
 
 func TestS3WindowDays(t *testing.T) {
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
-	at := func(y int, m time.Month, day, h, min, s int) time.Time { return time.Date(y, m, day, h, min, s, 0, time.UTC) }
+	at := func(y int, m time.Month, day, h, min, s int) time.Time {
+		return time.Date(y, m, day, h, min, s, 0, time.UTC)
+	}
 	for _, tc := range []struct {
 		name         string
 		since, until time.Time
