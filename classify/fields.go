@@ -1,6 +1,9 @@
 package classify
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Field is one event field a verdict read, named by its path in the record.
 type Field struct {
@@ -42,8 +45,8 @@ func Fields(e *Event) []Field {
 	add("userIdentity.sessionContext.sessionIssuer.arn", u.SessionContext.SessionIssuer.ARN)
 	add("recipientAccountId", e.RecipientAccountID)
 	for _, r := range e.Resources {
-		add("resources["+orDefault(r.Type, "?")+"].ARN", r.ARN)
-		add("resources["+orDefault(r.Type, "?")+"].accountId", r.AccountID)
+		add("resources["+cmp.Or(r.Type, "?")+"].ARN", r.ARN)
+		add("resources["+cmp.Or(r.Type, "?")+"].accountId", r.AccountID)
 	}
 	rp := &e.RequestParameters
 	add("requestParameters.bucketName", rp.BucketName)

@@ -223,11 +223,11 @@ func rawString(raw []byte, key string) ([]byte, bool) {
 		if off < 0 {
 			return nil, false
 		}
-		j := skipJSONSpace(raw, off)
+		j := skipSpace(raw, off)
 		if j >= len(raw) || raw[j] != ':' {
 			continue // the key's text as a value, not a key
 		}
-		j = skipJSONSpace(raw, j+1)
+		j = skipSpace(raw, j+1)
 		if j >= len(raw) || raw[j] != '"' {
 			return nil, false
 		}
@@ -237,11 +237,4 @@ func rawString(raw []byte, key string) ([]byte, bool) {
 		}
 		return raw[j+1 : j+1+k], true
 	}
-}
-
-func skipJSONSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }

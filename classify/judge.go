@@ -1,7 +1,9 @@
 package classify
 
 import (
+	"cmp"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -521,7 +523,7 @@ func (f *facts) meaning() string {
 	if d.kind == kindExplicit {
 		return fmt.Sprintf("an explicit deny in %s", what)
 	}
-	return fmt.Sprintf("no allow: %s has no statement allowing %s", what, orDefault(d.action, "the action"))
+	return fmt.Sprintf("no allow: %s has no statement allowing %s", what, cmp.Or(d.action, "the action"))
 }
 
 // requestDetails quotes the request details that policy conditions test.
@@ -566,22 +568,11 @@ func (f *facts) requestDetails(layer Layer) {
 	}
 }
 
-// isIPAddress reports whether s looks like an IPv4 or IPv6 address rather
-// than a service name ("s3.amazonaws.com", "AWS Internal").
+// isIPAddress reports whether s is an IP address rather than a service
+// name ("s3.amazonaws.com", "AWS Internal").
 func isIPAddress(s string) bool {
-	if strings.Contains(s, ":") {
-		return true
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) != 4 {
-		return false
-	}
-	for _, p := range parts {
-		if _, err := strconv.Atoi(p); err != nil {
-			return false
-		}
-	}
-	return true
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // eventVersionAtLeast compares a "major.minor" eventVersion.
@@ -678,11 +669,4 @@ func ellipsis(msg, part string) string {
 		part = "…" + part
 	}
 	return part
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

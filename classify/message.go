@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -101,11 +102,12 @@ func lowerASCII(s string) string {
 	return s
 }
 
-// isSpace reports whether c separates words in a message.
+// isSpace reports whether c is JSON whitespace, which also separates the
+// words of a message.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // skipSpace returns the index of the first non-space byte at or after i.
-func skipSpace(s string, i int) int {
+func skipSpace[T string | []byte](s T, i int) int {
 	for i < len(s) && isSpace(s[i]) {
 		i++
 	}
@@ -143,7 +145,10 @@ func parseDenial(msg string) denial {
 		d.enhanced = true
 		if u := strings.LastIndex(lm[:p], "user:"); u >= 0 {
 			pr := strings.TrimSpace(msg[u+len("user:") : p])
-			d.principal = strings.TrimSpace(strings.TrimSuffix(pr, " is"))
+			if n := len(pr); n >= 3 && strings.EqualFold(pr[n-3:], " is") {
+				pr = strings.TrimSpace(pr[:n-3])
+			}
+			d.principal = pr
 		}
 		i := skipSpace(msg, p+len(perform))
 		j := token(msg, i)
@@ -237,7 +242,7 @@ func parseDenial(msg string) denial {
 			// could have been.
 			var cands []policyType
 			for _, p := range policyPhrases {
-				if strings.HasPrefix(p.phrase, strings.TrimSpace(rest)) && !containsPolicy(cands, p.typ) {
+				if strings.HasPrefix(p.phrase, strings.TrimSpace(rest)) && !slices.Contains(cands, p.typ) {
 					cands = append(cands, p.typ)
 				}
 			}
@@ -277,15 +282,6 @@ func parseDenial(msg string) denial {
 // isWordByte reports whether c continues a word.
 func isWordByte(c byte) bool {
 	return c == '-' || c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-func containsPolicy(ps []policyType, p policyType) bool {
-	for _, q := range ps {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 // String names the policy type as AWS does.

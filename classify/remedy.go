@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -38,12 +39,12 @@ func remedy(layer Layer, c Control, f *facts) string {
 		s = remedySession(f)
 	case ControlObjectOwnership:
 		s = fmt.Sprintf("Bucket %s has Object Ownership set to BucketOwnerEnforced (ACLs disabled), and %s sent %s with an ACL (x-amz-acl: %s). Stop sending the ACL (only bucket-owner-full-control is still accepted), or, if ACLs are really needed, change the setting: aws s3api get-bucket-ownership-controls --bucket %s.",
-			f.bucketName(), f.principal, f.action, orDefault(f.e.RequestParameters.ACL, "present"), f.bucketName())
+			f.bucketName(), f.principal, f.action, cmp.Or(f.e.RequestParameters.ACL, "present"), f.bucketName())
 	case ControlACL:
 		s = remedyACL(f)
 	case ControlBlockPublicAccess:
-		s = fmt.Sprintf("The request by %s set a public ACL (x-amz-acl: %s) on %s, and Block Public Access (BlockPublicAcls) is on for the bucket or account %s. Drop the public ACL (grant access through a bucket policy or CloudFront instead); if public access is intended, check and change the setting: aws s3api get-public-access-block --bucket %s; aws s3control get-public-access-block --account-id %s.",
-			f.principal, orDefault(f.e.RequestParameters.ACL, "public"), f.resourceName(), orDefault(f.owner, "of the bucket"), f.bucketName(), orDefault(f.owner, "<bucket owner account>"))
+		s = fmt.Sprintf("The %s request by %s set a public ACL (x-amz-acl: %s) on %s, and Block Public Access (BlockPublicAcls) is on for the bucket or account %s. Drop the public ACL (grant access through a bucket policy or CloudFront instead); if public access is intended, check and change the setting: aws s3api get-public-access-block --bucket %s; aws s3control get-public-access-block --account-id %s.",
+			f.action, f.principal, cmp.Or(f.e.RequestParameters.ACL, "public"), f.resourceName(), cmp.Or(f.owner, "of the bucket"), f.bucketName(), cmp.Or(f.owner, "<bucket owner account>"))
 	case ControlVPCEndpointPolicy:
 		s = remedyVPCEndpoint(f)
 	case ControlExpiredCredentials:
@@ -129,10 +130,10 @@ func remedyKeyPolicy(f *facts) string {
 	switch f.why {
 	case "region":
 		return fmt.Sprintf("KMS refused %s on %s for %s: the key may not exist in Region %s or in the account the request named (check the key ID, alias or ARN: aws kms describe-key --key-id %s --region %s), or its key policy does not allow the caller or explicitly denies it (%s).%s",
-			action, key, f.principal, orDefault(f.e.AWSRegion, "of the call"), key, orDefault(f.e.AWSRegion, "<region>"), get, f.bucketEncryptionHint())
+			action, key, f.principal, cmp.Or(f.e.AWSRegion, "of the call"), key, cmp.Or(f.e.AWSRegion, "<region>"), get, f.bucketEncryptionHint())
 	case "kms-via-service":
 		return fmt.Sprintf("%s needed %s on key %s on behalf of %s for %s on %s, and KMS refused. Either the key policy does not allow the caller (add %s: %s) or the caller's IAM policy lacks %s on the key (check with %s). SSE-KMS uploads need kms:GenerateDataKey, and kms:Decrypt for multipart uploads. The matching KMS event (invokedBy %s) names the resolved key ARN.%s",
-			strings.ToUpper(f.e.Service()), action, key, f.principal, f.e.EventName, f.resourceName(), grant, get, action, f.simulate(), f.e.EventSource, f.bucketEncryptionHint())
+			strings.ToUpper(f.e.Service()), action, key, f.principal, f.e.EventName, cmp.Or(eventResource(f.e), "the resource"), grant, get, action, f.simulate(), f.e.EventSource, f.bucketEncryptionHint())
 	case "fallback":
 		return fmt.Sprintf("AWS gave no reason. %s (account %s) called %s on key %s in account %s: a cross-account KMS call needs both the key policy allowing the caller or its account (%s; add %s) and the caller's IAM policy allowing %s on the key ARN (check with %s).",
 			f.principal, f.caller, action, key, f.owner, get, grant, action, f.simulate())
@@ -166,7 +167,7 @@ func remedyKeyState(f *facts) string {
 	case "unavailable":
 		s = fmt.Sprintf("Key %s is unavailable, so %s failed for %s: its custom key store is disconnected or its external key manager did not answer. Check aws kms describe-custom-key-stores and reconnect (aws kms connect-custom-key-store).", key, f.action, f.principal)
 	case "not found":
-		s = fmt.Sprintf("KMS found no key %s in Region %s for %s's %s. Check the key ID or alias, and that it is in this Region and account (aws kms describe-key --key-id %s --region %s); an alias resolves only in its own account and Region.", key, orDefault(f.e.AWSRegion, "of the call"), f.principal, f.action, key, orDefault(f.e.AWSRegion, "<region>"))
+		s = fmt.Sprintf("KMS found no key %s in Region %s for %s's %s. Check the key ID or alias, and that it is in this Region and account (aws kms describe-key --key-id %s --region %s); an alias resolves only in its own account and Region.", key, cmp.Or(f.e.AWSRegion, "of the call"), f.principal, f.action, key, cmp.Or(f.e.AWSRegion, "<region>"))
 	case "key usage":
 		s = fmt.Sprintf("Key %s cannot be used for %s: its KeyUsage or key spec does not fit the operation (S3 SSE-KMS needs a symmetric ENCRYPT_DECRYPT key). Check aws kms describe-key --key-id %s --query 'KeyMetadata.[KeyUsage,KeySpec]' and use a suitable key.", key, f.action, key)
 	default:
@@ -177,7 +178,7 @@ func remedyKeyState(f *facts) string {
 
 // remedySCP: a service control policy on the caller's account.
 func remedySCP(f *facts) string {
-	acct := orDefault(f.caller, "<caller account>")
+	acct := cmp.Or(f.caller, "<caller account>")
 	s := fmt.Sprintf("A service control policy %s %s on %s for %s (account %s). List the SCPs on the account and on each OU above it, from the management account or a delegated administrator: aws organizations list-policies-for-target --target-id %s --filter SERVICE_CONTROL_POLICY (and aws organizations list-parents --child-id %s for the OUs).",
 		denyVerb(f), f.action, f.resourceName(), f.principal, acct, acct, acct)
 	if id := policyID(f.d.policyARN); id != "" {
@@ -193,7 +194,7 @@ func remedySCP(f *facts) string {
 
 // remedyRCP: a resource control policy on the resource's account.
 func remedyRCP(f *facts) string {
-	acct := orDefault(f.owner, "<resource account>")
+	acct := cmp.Or(f.owner, "<resource account>")
 	s := fmt.Sprintf("A resource control policy %s %s on %s for %s; RCPs apply to the resource's account (%s). List them from the management account or a delegated administrator: aws organizations list-policies-for-target --target-id %s --filter RESOURCE_CONTROL_POLICY (and for each OU above it: aws organizations list-parents --child-id %s). RCPs commonly deny identities outside the organization (aws:PrincipalOrgID) or requests without TLS (aws:SecureTransport); a bucket or key policy cannot override them.",
 		denyVerb(f), f.action, f.resourceName(), f.principal, acct, acct, acct)
 	if id := policyID(f.d.policyARN); id != "" {
@@ -238,7 +239,7 @@ func remedyVPCEndpoint(f *facts) string {
 		check = fmt.Sprintf("aws ec2 describe-vpc-endpoints --vpc-endpoint-ids %s --query 'VpcEndpoints[].PolicyDocument'", v)
 	}
 	return fmt.Sprintf("The policy of VPC endpoint %s %s %s on %s for %s. Inspect it: %s, and allow %s on %s for the caller (for SSE-KMS uploads the KMS endpoint's policy must also allow kms:GenerateDataKey). Note that S3 and KMS usually do not log requests denied by a VPC endpoint policy at all (only as network activity events, where a trail records them), so other calls through this endpoint may have been denied without any record.",
-		orDefault(v, "(not named in the event)"), denyVerb(f), f.action, f.resourceName(), f.principal, check, f.action, f.resourceName())
+		cmp.Or(v, "(not named in the event)"), denyVerb(f), f.action, f.resourceName(), f.principal, check, f.action, f.resourceName())
 }
 
 // remedyExpired: expired session credentials or an expired signed request.
@@ -258,7 +259,7 @@ func remedyInvalid(f *facts) string {
 		key = fmt.Sprintf(" (access key %s)", k)
 	}
 	s := fmt.Sprintf("AWS rejected the credentials%s the client used for %s as %s (%s): the access key is unknown, deleted or deactivated, the session token is malformed, or the secret key does not match. Run aws sts get-caller-identity with the same profile or environment to see which credentials the client uses",
-		key, f.action, orDefault(f.principal, "an unidentified caller"), f.e.ErrorCode)
+		key, f.action, cmp.Or(f.principal, "an unidentified caller"), f.e.ErrorCode)
 	if iamKind(f.principal) == "user" {
 		s += fmt.Sprintf(", and aws iam list-access-keys --user-name %s to see which keys are active", iamName(f.principal))
 	}
@@ -295,7 +296,7 @@ func remedyRequestError(f *facts) string {
 // remedyUnknown: a denial that points nowhere denytrail can name.
 func remedyUnknown(f *facts) string {
 	order := fmt.Sprintf("the caller's IAM policies (%s), the resource's own policy, SCPs and RCPs (aws organizations list-policies-for-target --target-id %s --filter SERVICE_CONTROL_POLICY), the permissions boundary and any session policy",
-		f.simulate(), orDefault(f.caller, "<account>"))
+		f.simulate(), cmp.Or(f.caller, "<account>"))
 	switch f.why {
 	case "trust":
 		return fmt.Sprintf("The trust policy of role %s %s %s for %s. Inspect it: aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument; it must name the caller (or its account) as Principal for %s, and the caller's own IAM policy must allow %s on the role.",
@@ -348,10 +349,10 @@ func (f *facts) namedPolicy() string {
 }
 
 // resourceName is the resource for prose.
-func (f *facts) resourceName() string { return orDefault(f.resource, "the resource") }
+func (f *facts) resourceName() string { return cmp.Or(f.resource, "the resource") }
 
 // bucketName is the bucket for prose and commands.
-func (f *facts) bucketName() string { return orDefault(f.e.Bucket(), "<bucket>") }
+func (f *facts) bucketName() string { return cmp.Or(f.e.Bucket(), "<bucket>") }
 
 // bucketResource is the ARN a bucket policy statement grants on.
 func (f *facts) bucketResource() string {
@@ -426,7 +427,7 @@ func (f *facts) simulate() string {
 	if !strings.HasPrefix(src, "arn:") {
 		src = "<principal ARN>"
 	}
-	s := fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names %s", src, orDefault(f.action, "<action>"))
+	s := fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names %s", src, cmp.Or(f.action, "<action>"))
 	if strings.HasPrefix(f.resource, "arn:") {
 		s += " --resource-arns " + f.resource
 	}
@@ -435,7 +436,7 @@ func (f *facts) simulate() string {
 
 // allowStatement is an identity-policy statement allowing action on resource.
 func allowStatement(action, resource string) string {
-	return fmt.Sprintf(`{"Effect":"Allow","Action":%q,"Resource":%q}`, orDefault(action, "<action>"), orDefault(resource, "*"))
+	return fmt.Sprintf(`{"Effect":"Allow","Action":%q,"Resource":%q}`, cmp.Or(action, "<action>"), cmp.Or(resource, "*"))
 }
 
 // iamKind says whether an IAM ARN names a "role" or a "user".
@@ -454,7 +455,7 @@ func iamName(arn string) string {
 	if i := strings.LastIndexByte(arn, '/'); i >= 0 && strings.HasPrefix(arn, "arn:") {
 		return arn[i+1:]
 	}
-	return orDefault(arn, "<name>")
+	return cmp.Or(arn, "<name>")
 }
 
 // policyID is the p-… id at the end of an Organizations policy ARN.
