@@ -69,7 +69,10 @@ type File struct {
 
 // Label ties one scripted record to its scenario.
 type Label struct {
-	EventID  string `json:"eventID"`
+	// EventID is the record's eventID (a duplicated record is labelled in
+	// both files that hold it).
+	EventID string `json:"eventID"`
+	// Scenario is the Name of the Scenario the record belongs to.
 	Scenario string `json:"scenario"`
 	// Layer and Control are the expected verdict of a failed record; both
 	// are empty for a successful record that belongs to the scenario (the

@@ -513,6 +513,11 @@ func checkScenarios(t *testing.T, files []*archiveFile) {
 				r.EventID, r.UserIdentity.AccountID, r.Resources[1].AccountID, r.RecipientAccountID, r.RequestParameters.ACL)
 		}
 	}
+	for _, r := range failed["s3-denied-no-context"] {
+		if r.ErrorMessage != "" || r.UserIdentity.Type != "Unknown" || r.UserIdentity.AccountID != "" {
+			t.Errorf("s3-denied-no-context %s: errorMessage %q, identity %s in %q", r.EventID, r.ErrorMessage, r.UserIdentity.Type, r.UserIdentity.AccountID)
+		}
+	}
 	for _, r := range failed["s3-vpce-access-denied"] {
 		if r.EventCategory != "NetworkActivity" || r.VPCEndpointID == "" {
 			t.Errorf("s3-vpce-access-denied %s: category %s, vpcEndpointId %q", r.EventID, r.EventCategory, r.VPCEndpointID)
