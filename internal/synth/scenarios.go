@@ -135,7 +135,7 @@ func scripts() []script {
 			func(g *gen, o *s3op) string {
 				return s3Denied(o.who, "s3:PutObject", o, "because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C).")
 			},
-			func(g *gen, rd *round, f *fileBuf, o *s3op) { o.ssec, o.sse, o.sseKey = true, "", "" }),
+			func(g *gen, rd *round, f *fileBuf, o *s3op) { o.headers().ssec, o.sse, o.sseKey = true, "", "" }),
 		{Scenario{"kms-key-policy-explicit-deny", layerKMS, ctlKeyPolicy,
 			"a direct kms:Decrypt denied by an explicit deny in the key policy"}, func(g *gen, rd *round, sc *script) int {
 			f := g.anyFile(rd)
@@ -165,6 +165,7 @@ func scripts() []script {
 				if len(a.keys) == 1 {
 					other = g.otherAccount(f).keys[f.region]
 				}
+				o.headers()
 				o.sse, o.sseKey = "aws:kms", other.arn
 			}),
 		{Scenario{"kms-identity-no-allow", layerKMS, ctlIdentity,
@@ -181,7 +182,7 @@ func scripts() []script {
 			f := g.anyFile(rd)
 			a := g.w.accts[f.acct]
 			key := a.keys[f.region]
-			o := g.upload(f, nil, a.buckets[f.region][0])
+			o := g.upload(f, nil, a.buckets[f.region][0]).headers()
 			o.sse, o.sseKey = "", ""
 			if g.r.chance(0.5) {
 				// Otherwise default bucket encryption applies and the key
@@ -261,7 +262,7 @@ func scripts() []script {
 		{Scenario{"s3-acl-not-supported", layerACL, ctlOwnership,
 			"an upload carrying an ACL to a bucket whose Object Ownership is BucketOwnerEnforced (AccessControlListNotSupported)"}, func(g *gen, rd *round, sc *script) int {
 			f := g.anyFile(rd)
-			o := g.upload(f, nil, nil)
+			o := g.upload(f, nil, nil).headers()
 			o.acl = pick(g.r, []string{"bucket-owner-read", "authenticated-read", "private"})
 			g.s3Deny(f, g.when(rd), sc, o, "AccessControlListNotSupported", "The bucket does not allow ACLs")
 			return 1
@@ -269,7 +270,7 @@ func scripts() []script {
 		{Scenario{"s3-cross-account-no-canned-acl", layerACL, ctlACL,
 			"a partner outside the organization uploads without x-amz-acl bucket-owner-full-control and gets a bare 'Access Denied'"}, func(g *gen, rd *round, sc *script) int {
 			f := g.anyFile(rd)
-			o := g.upload(f, g.w.partner.uploader, g.w.accts[f.acct].buckets[f.region][0])
+			o := g.upload(f, g.w.partner.uploader, g.w.accts[f.acct].buckets[f.region][0]).headers()
 			o.acl = ""
 			g.s3Deny(f, g.when(rd), sc, o, "AccessDenied", "Access Denied")
 			return 1
@@ -280,6 +281,7 @@ func scripts() []script {
 				return s3Denied(o.who, "s3:PutObject", o, "because public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access.")
 			},
 			func(g *gen, rd *round, f *fileBuf, o *s3op) {
+				o.headers()
 				o.who, o.acl = g.w.accts[f.acct].admin, pick(g.r, []string{"public-read", "public-read-write"})
 			}),
 		{Scenario{"s3-vpce-access-denied", layerNetwork, ctlVPCE,
@@ -387,7 +389,7 @@ func s3KMSStateScript(name, code string, msg func(kmsKey) string) script {
 		"an SSE-KMS upload S3 refused with " + code + " because of the key's state"}, func(g *gen, rd *round, sc *script) int {
 		f := g.anyFile(rd)
 		key := g.w.accts[f.acct].retired[f.region]
-		o := g.upload(f, nil, g.w.accts[f.acct].buckets[f.region][0])
+		o := g.upload(f, nil, g.w.accts[f.acct].buckets[f.region][0]).headers()
 		o.sse, o.sseKey = "aws:kms", key.arn
 		g.s3Deny(f, g.when(rd), sc, o, code, msg(key))
 		return 1
@@ -441,6 +443,11 @@ func (g *gen) upload(f *fileBuf, who *principal, b *bucket) *s3op {
 	case n < 18:
 		o.name = "CopyObject"
 	}
+	if o.name == "UploadPart" {
+		// Parts carry neither ACL nor SSE-KMS headers: those go on
+		// CreateMultipartUpload.
+		return o
+	}
 	if who.acct != b.owner && b.owner != "" && g.r.chance(0.7) {
 		o.acl = "bucket-owner-full-control"
 	}
@@ -449,6 +456,14 @@ func (g *gen) upload(f *fileBuf, who *principal, b *bucket) *s3op {
 		if g.r.chance(0.5) && b.owner != "" {
 			o.sseKey = g.accountByID(b.owner).keys[f.region].arn
 		}
+	}
+	return o
+}
+
+// headers makes o a request that can carry ACL and encryption headers.
+func (o *s3op) headers() *s3op {
+	if o.name == "UploadPart" {
+		o.name = "PutObject"
 	}
 	return o
 }
@@ -852,7 +867,7 @@ func keyDisabled(g *gen, rd *round, sc *script) int {
 	g.emit(f, e, sc, "", "")
 	ts := g.burstTimes(t0)
 	for _, t := range ts {
-		o := g.upload(f, pick(g.r, []*principal{a.uploader, a.pipeline}), a.buckets[f.region][1])
+		o := g.upload(f, pick(g.r, []*principal{a.uploader, a.pipeline}), a.buckets[f.region][1]).headers()
 		o.sse, o.sseKey = "aws:kms", key.arn
 		g.s3Deny(f, t, sc, o, "KMS.DisabledException", key.arn+" is disabled.")
 	}

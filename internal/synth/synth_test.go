@@ -38,6 +38,7 @@ type record struct {
 		BucketName        string            `json:"bucketName"`
 		Key               string            `json:"key"`
 		ACL               string            `json:"x-amz-acl"`
+		SSE               string            `json:"x-amz-server-side-encryption"`
 		EncryptionContext map[string]string `json:"encryptionContext"`
 	} `json:"requestParameters"`
 	AdditionalEventData *struct {
@@ -275,6 +276,9 @@ func checkRecords(t *testing.T, files []*archiveFile) {
 			}
 			categories[r.EventCategory]++
 			identities[r.UserIdentity.Type]++
+			if r.EventName == "UploadPart" && (r.RequestParameters.ACL != "" || r.RequestParameters.SSE != "") {
+				t.Errorf("%s#%d: UploadPart with x-amz-acl or SSE headers, which only CreateMultipartUpload carries", f.key, i)
+			}
 			if r.EventCategory == "Data" {
 				if r.RequestParameters.BucketName == "" || r.AdditionalEventData == nil || r.AdditionalEventData.SignatureVersion != "SigV4" || r.AdditionalEventData.AmzID2 == "" {
 					t.Errorf("%s#%d: S3 data event without bucketName or additionalEventData: %s", f.key, i, r.raw)
