@@ -139,7 +139,7 @@ func NewCloudTrail(clients map[string]CloudTrailAPI, opts CloudTrailOptions) (*C
 		return nil, fmt.Errorf("%s: invalid time window: until %s is before since %s",
 			name, opts.Until.UTC().Format(time.RFC3339), opts.Since.UTC().Format(time.RFC3339))
 	case opts.Since.Before(oldest.Add(-retentionSlack)):
-		return nil, fmt.Errorf("%s: the window starts at %s, %d days ago, but LookupEvents keeps only the last 90 days (since %s): "+
+		return nil, fmt.Errorf("%s: the window starts at %s, %d days ago, but LookupEvents keeps only the last 90 days (back to %s): "+
 			"narrow --since, or scan the trail's S3 archive (s3://) for older events",
 			name, opts.Since.UTC().Format(time.RFC3339), int(t.Sub(opts.Since)/(24*time.Hour)), oldest.UTC().Format(time.RFC3339))
 	}
