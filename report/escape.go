@@ -149,13 +149,16 @@ func leadingDigits(s string) bool {
 	return s != ""
 }
 
-// csvCell returns s as a CSV cell value that a spreadsheet will not evaluate:
-// a value starting with =, +, -, @, TAB, CR or LF gets a leading single quote
-// (the OWASP CSV-injection rule). Quoting is left to encoding/csv.
+// csvCell returns s as a CSV cell value that is safe both in a spreadsheet
+// and on a terminal (CSV is read with cat and less too): characters that
+// termEscape neutralises are escaped the same way, and a value starting
+// with =, +, -, @, TAB, CR or LF gets a leading single quote (the OWASP
+// CSV-injection rule). Quoting is left to encoding/csv.
 func csvCell(s string) string {
 	if s == "" {
 		return s
 	}
+	s = termEscape(s)
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r', '\n':
 		return "'" + s

@@ -214,6 +214,7 @@ func assertSameShape(t *testing.T, got, want, sep string) {
 func TestHostileCSV(t *testing.T) {
 	r := hostileReport()
 	got := render(t, CSV, r)
+	assertTerminalSafe(t, got)
 	recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -233,10 +234,9 @@ func TestHostileCSV(t *testing.T) {
 			if v != "" && strings.ContainsRune("=+-@\t\r\n", rune(v[0])) {
 				t.Errorf("row %d column %s starts with formula character %q", i, cols[j].name, v[0])
 			}
-			// The value is the original, behind the guard quote; encoding/csv
-			// reads \r\n inside a quoted field back as \n.
-			orig := cols[j].value(&r.Findings[i-1])
-			orig = strings.ReplaceAll(orig, "\r\n", "\n")
+			// The value is the original with terminal controls made
+			// visible, behind the guard quote.
+			orig := termEscape(cols[j].value(&r.Findings[i-1]))
 			if v != orig && v != "'"+orig {
 				t.Errorf("row %d column %s = %q, want %q behind an optional quote", i, cols[j].name, v, orig)
 			}
