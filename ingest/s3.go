@@ -413,7 +413,7 @@ func (w *s3Walk) listFolders(prefix string, maxKeys *int32) ([]string, error) {
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(w.ctx)
 		if err != nil {
-			return nil, &s3Error{name: s3URL(w.bucket, prefix), reason: describeS3Error(err, w.bucket, prefix, true), err: err}
+			return nil, newS3Error(err, w.bucket, prefix, true)
 		}
 		for _, cp := range page.CommonPrefixes {
 			n := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), prefix), "/")
@@ -439,7 +439,7 @@ func (w *s3Walk) listFailed(prefix string, err error) error {
 	}
 	var se *s3Error
 	if !errors.As(err, &se) {
-		err = &s3Error{name: s3URL(w.bucket, prefix), reason: describeS3Error(err, w.bucket, prefix, true), err: err}
+		err = newS3Error(err, w.bucket, prefix, true)
 	}
 	var nsb *types.NoSuchBucket
 	if errors.As(err, &nsb) || apiCode(err) == "NoSuchBucket" {
@@ -479,7 +479,7 @@ func (w *s3Walk) opener(key string) func(context.Context) (io.ReadCloser, error)
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s: %w", s3URL(bucket, key), ctx.Err())
 			}
-			return nil, &s3Error{name: s3URL(bucket, key), reason: describeS3Error(err, bucket, key, false), err: err}
+			return nil, newS3Error(err, bucket, key, false)
 		}
 		return &s3Body{ctx: ctx, client: client, bucket: bucket, key: key, etag: out.ETag, body: out.Body}, nil
 	}
@@ -558,6 +558,16 @@ type s3Error struct {
 	name   string // s3://bucket/key-or-prefix
 	reason string
 	err    error
+}
+
+// newS3Error describes a failed request for key (an object, or a prefix
+// when listing); a missing bucket is named as the bucket.
+func newS3Error(err error, bucket, key string, listing bool) *s3Error {
+	name := s3URL(bucket, key)
+	if apiCode(err) == "NoSuchBucket" {
+		name = s3URL(bucket, "")
+	}
+	return &s3Error{name: name, reason: describeS3Error(err, bucket, key, listing), err: err}
 }
 
 func (e *s3Error) Error() string { return e.name + ": " + e.reason }

@@ -13,9 +13,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/denytrail/denytrail/internal/synth"
 )
@@ -715,17 +718,28 @@ func testS3Scope(t *testing.T, a *s3Archive) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := readSource(ctx, src, 2, s3KeyOf)
-			if got.walkErr != nil {
-				t.Fatal(got.walkErr)
+			var got []string
+			err = src.Walk(ctx, func(in Input) error {
+				if in.Err != nil {
+					t.Errorf("input %s: %v", in.Name, in.Err)
+				}
+				got = append(got, s3KeyOf(in.Name))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
 			want := a.logKeys(func(k string, _ time.Time) bool { return tc.under(k) })
-			if len(want) == 0 || !slices.Equal(got.inputs, want) {
-				t.Errorf("inputs differ from the %d files in scope:\n%s", len(want), diffList(got.inputs, want))
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("inputs differ from the %d files in scope:\n%s", len(want), diffList(got, want))
 			}
 			for _, r := range s.requests() {
-				if r.List && r.Delimiter == "" && !tc.under(r.Prefix) || !r.List && !tc.under(r.Key) {
+				if !r.List || r.Delimiter == "" && !tc.under(r.Prefix) {
 					t.Errorf("request outside the scope: %+v", r)
+				}
+				if r.Delimiter != "" && (tc.opts.Accounts != nil && r.Prefix == "trail/AWSLogs/"+s3Org+"/" ||
+					tc.opts.Regions != nil && strings.HasSuffix(r.Prefix, "/CloudTrail/")) {
+					t.Errorf("discovery listing %q despite the explicit list", r.Prefix)
 				}
 			}
 		})
@@ -855,4 +869,109 @@ func TestS3BucketRegion(t *testing.T) {
 	if r, err := S3BucketRegion(context.Background(), s.client(), "no-such-bucket"); err == nil || !strings.Contains(err.Error(), "no such bucket") {
 		t.Errorf("S3BucketRegion of a missing bucket = %q, %v; want a no such bucket error", r, err)
 	}
+}
+
+// BenchmarkS3Scan reads the same generated archive (six hours of an
+// organization trail: two accounts, two regions, a file every five
+// minutes) from S3 on loopback and from local files, with the scan's
+// layout: a walk running ahead of a pool of readers. Throughput is in
+// uncompressed bytes.
+//
+//	go test -run '^$' -bench BenchmarkS3Scan -benchtime 5x ./ingest/
+func BenchmarkS3Scan(b *testing.B) {
+	s := newS3Server(b)
+	dir := b.TempDir()
+	var raw int64
+	cfg := synth.Config{Seed: 1, OrgID: s3Org, Start: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), Duration: 6 * time.Hour}
+	err := synth.Generate(context.Background(), cfg, func(f synth.File) error {
+		s.put(f.Key, f.Data)
+		p := filepath.Join(dir, filepath.FromSlash(f.Key))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(f.Data))
+		if err != nil {
+			return err
+		}
+		n, err := io.Copy(io.Discard, zr)
+		raw += n
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(p, f.Data, 0o644)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	opts := S3Options{Since: cfg.Start, Until: cfg.Start.Add(cfg.Duration)}
+	for _, bc := range []struct {
+		name string
+		src  func() Source
+	}{
+		{"s3-loopback", func() Source {
+			src, err := NewS3(s.client(), s3Bucket, "", opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return src
+		}},
+		{"local", func() Source { return Path(dir) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(raw)
+			for b.Loop() {
+				if n, err := countRecords(context.Background(), bc.src(), workers); err != nil || n == 0 {
+					b.Fatalf("read %d records: %v", n, err)
+				}
+			}
+		})
+	}
+}
+
+// countRecords reads every input of src with workers readers and counts
+// the records.
+func countRecords(ctx context.Context, src Source, workers int) (int64, error) {
+	var total atomic.Int64
+	var firstErr error
+	var once sync.Once
+	fail := func(err error) { once.Do(func() { firstErr = err }) }
+	inputs := make(chan Input, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for in := range inputs {
+				rc, err := in.Open(ctx)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				rd := NewReader(rc, in.Name, ReaderOptions{})
+				for rd.Next() {
+				}
+				if err := rd.Err(); err != nil {
+					fail(err)
+				}
+				total.Add(rd.Records())
+				rd.Close()
+				rc.Close()
+			}
+		})
+	}
+	err := src.Walk(ctx, func(in Input) error {
+		if in.Err != nil {
+			if !errors.Is(in.Err, ErrNotEventLog) {
+				fail(in.Err)
+			}
+			return nil
+		}
+		inputs <- in
+		return nil
+	})
+	close(inputs)
+	wg.Wait()
+	if err == nil {
+		err = firstErr
+	}
+	return total.Load(), err
 }
