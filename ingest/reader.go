@@ -739,20 +739,74 @@ func (r *Reader) skipValue(c byte) error {
 	case '"':
 		return r.skipString()
 	}
-	if kindOf(c) == "" {
-		return syntaxf("found %s where a value should start", quoteByte(c))
+	switch c {
+	case 't':
+		return r.literal("true")
+	case 'f':
+		return r.literal("false")
+	case 'n':
+		return r.literal("null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return r.number()
 	}
-	for r.more() {
-		for ; r.pos < r.end; r.pos++ {
-			switch c := r.buf[r.pos]; {
-			case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-				c == '-', c == '+', c == '.':
-			default:
-				return nil
-			}
+	return syntaxf("found %s where a value should start", quoteByte(c))
+}
+
+// literal skips the literal s at pos.
+func (r *Reader) literal(s string) error {
+	for i := range len(s) {
+		if !r.more() {
+			return r.readErr()
+		}
+		if c := r.buf[r.pos]; c != s[i] {
+			return syntaxf("found %s in literal %s", quoteByte(c), s)
+		}
+		r.pos++
+	}
+	return nil
+}
+
+// number skips the number at pos, following JSON's grammar exactly so that
+// "00" is two values, as encoding/json reads it.
+func (r *Reader) number() error {
+	accept := func(lo, hi byte) bool {
+		if r.more() && lo <= r.buf[r.pos] && r.buf[r.pos] <= hi {
+			r.pos++
+			return true
+		}
+		return false
+	}
+	digits := func() error {
+		if !r.more() {
+			return r.readErr()
+		}
+		if !accept('0', '9') {
+			return syntaxf("found %s in a number, want a digit", quoteByte(r.buf[r.pos]))
+		}
+		for accept('0', '9') {
+		}
+		return nil
+	}
+	accept('-', '-')
+	if !accept('0', '0') {
+		if err := digits(); err != nil {
+			return err
 		}
 	}
-	return nil // end of input or a read error: the caller's next peek reports it
+	if accept('.', '.') {
+		if err := digits(); err != nil {
+			return err
+		}
+	}
+	if accept('e', 'e') || accept('E', 'E') {
+		if !accept('+', '+') {
+			accept('-', '-')
+		}
+		if err := digits(); err != nil {
+			return err
+		}
+	}
+	return nil // at the end of the input, a later peek reports any read error
 }
 
 // strEnd scans b from i, a position inside a string that is not the second
@@ -898,6 +952,11 @@ func (r *Reader) skipContainer() error {
 		for ; i < len(b); i++ {
 			switch b[i] {
 			case '"':
+				// Most strings hold no escapes: one IndexByte finds their end.
+				if j := bytes.IndexByte(b[i+1:], '"'); j >= 0 && b[i+j] != '\\' {
+					i += j + 1
+					continue
+				}
 				j, ok := strEnd(b, i+1)
 				if !ok {
 					inStr = true

@@ -85,13 +85,34 @@ func shapes() []struct {
 
 // variants reads the same input in every way the Reader must treat alike.
 func variants(t *testing.T, data []byte) map[string]refResult {
-	return map[string]refResult{
+	v := map[string]refResult{
 		"plain":          runBytes(data, "in"),
 		"gzip":           runBytes(gzipMembers(t, data, 1), "in"),
 		"gzip 3 members": runBytes(gzipMembers(t, data, 3), "in"),
-		"one byte reads": runReader(iotest.OneByteReader(bytes.NewReader(data)), "in", MaxRecordSize, readChunk, nil),
+		"odd reads":      runReader(&oddReader{data: data}, "in", MaxRecordSize, readChunk, nil),
 		"small buffer":   runReader(iotest.HalfReader(bytes.NewReader(data)), "in", 1024, 7, nil),
 	}
+	if len(data) < 64<<10 {
+		v["one byte reads"] = runReader(iotest.OneByteReader(bytes.NewReader(data)), "in", MaxRecordSize, readChunk, nil)
+	}
+	return v
+}
+
+// oddReader returns reads of varying, mostly odd, sizes.
+type oddReader struct {
+	data []byte
+	n    int
+}
+
+func (r *oddReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	r.n++
+	size := []int{1, 3, 4099, 2, 65537, 17}[r.n%6]
+	n := copy(p[:min(len(p), size)], r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
 
 func TestShapes(t *testing.T) {
@@ -166,7 +187,7 @@ func deep(n int) string {
 
 func TestBadInput(t *testing.T) {
 	good := testEvents[3]
-	huge := `{"eventID":"huge","pad":"` + strings.Repeat(`x\"`, MaxRecordSize/2) + `"}`
+	huge := `{"eventID":"huge","pad":"` + strings.Repeat(`x\"`, MaxRecordSize/3+100) + `"}` // just over the limit
 	cases := []struct {
 		name  string
 		data  string
@@ -233,7 +254,7 @@ func TestBadInput(t *testing.T) {
 		{name: "huge single", data: huge, items: []refItem{{Origin: Origin{"in", -1}, Err: errTooLarge}}},
 		{name: "huge lookup-events", data: `{"Events":[{"CloudTrailEvent":` + jsonString(huge) + `},{"CloudTrailEvent":` + jsonString(good) + `}]}`,
 			items: []refItem{{Origin: Origin{"in", 0}, Err: errTooLarge}, {Raw: good, Origin: Origin{"in", 1}}}},
-		{name: "huge prefix before Records", data: `{"pad":"` + strings.Repeat("p", 2*MaxRecordSize) + `","Records":[` + good + `]}`,
+		{name: "huge prefix before Records", data: `{"pad":"` + strings.Repeat("p", MaxRecordSize+100) + `","Records":[` + good + `]}`,
 			items: []refItem{{Raw: good, Origin: Origin{"in", 0}}}},
 		{name: "digest", data: `{"awsAccountId":"111122223333","digestStartTime":"2024-01-01T00:00:00Z","digestEndTime":"2024-01-01T01:00:00Z","digestPublicKeyFingerprint":"abc","logFiles":[]}`,
 			err: []string{"in: CloudTrail digest file: not a CloudTrail event log"}, is: ErrNotEventLog},
@@ -249,7 +270,9 @@ func TestBadInput(t *testing.T) {
 				checkBad(t, v, res, tc.items, tc.err, tc.is)
 			}
 			checkAgainstReference(t, []byte(tc.data), MaxRecordSize, readChunk)
-			checkAgainstReference(t, []byte(tc.data), 200, 16)
+			if len(tc.data) < 64<<10 {
+				checkAgainstReference(t, []byte(tc.data), 200, 16)
+			}
 		})
 	}
 }
@@ -423,6 +446,9 @@ func TestClose(t *testing.T) {
 // TestAllocs checks that records Keep rejects cost no allocations: reading
 // 100 times as many records allocates no more.
 func TestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector: allocation counts mean nothing")
+	}
 	mk := func(n int) []byte {
 		recs := make([]string, n)
 		for i := range recs {

@@ -1,0 +1,69 @@
+package ingest
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// FuzzReader checks the splitter against the encoding/json reference, with
+// the real record limit and with a tiny one (so that inputs of a few bytes
+// reach the too-large and buffer-compaction paths), and checks that reading
+// one byte at a time or through gzip changes nothing.
+func FuzzReader(f *testing.F) {
+	for _, sh := range shapes() {
+		f.Add([]byte(sh.data))
+	}
+	good := testEvents[3]
+	for _, s := range []string{
+		"", " ", "\xef\xbb\xbf", "\x1f\x8b", "hello", "42", `"s"`, "null", "[", "{", "]", "}",
+		`{"Records":`, `{"Records":[`, `{"Records":[{`, `{"Records":[{"a":"\`, `{"Records":[{}`,
+		`{"Records":[{},]}`, `{"Records":[{} {}]}`, `{"Records":{}}`, `{"Records":null,"Events":[]}`,
+		`{"Records":[1,[2],"3",{"a":"\"}"}]}`, `[{"a":"\\"},{"b":"\\\"}"}]`, `{"a":"\u00"}`,
+		`{"Events":[{"CloudTrailEvent":"{\"a\":\"\\ud83d\\ude00\\ud800\"}"}]}`,
+		`{"Events":[{"CloudTrailEvent":"{}","CloudTrailEvent":"[1]"},{"CloudTrail\u0045vent":"{\"x\":1}"}]}`,
+		`{"logFiles":[]}`, good + `{"digestStartTime":1}`,
+		"{\"a\":\"caf\xe9\"}", `{"a":1}x`, `[{"a":1}]]`, `{"a":1}}`, `{"a":tru}`, `[nul]`,
+		"[" + strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50) + "]",
+		`{"x":{"Records":[{}]},"Records":[` + good + `],"y":"]}"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkAgainstReference(t, data, MaxRecordSize, readChunk)
+		checkAgainstReference(t, data, 24, 3)
+
+		want := runBytes(data, "in")
+		got := runReader(iotest.OneByteReader(bytes.NewReader(data)), "in", MaxRecordSize, readChunk, nil)
+		sameRun(t, "one byte reads", got, want, true)
+		if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+			got = runBytes(gzipMembers(t, data, 2), "in")
+			sameRun(t, "gzip", got, want, false)
+		}
+	})
+}
+
+// sameRun checks that two runs of the Reader over the same data agree.
+// exact also compares the wording of errors, positions included.
+func sameRun(t *testing.T, what string, got, want refResult, exact bool) {
+	t.Helper()
+	if err := sameRefItems(got.Items, want.Items); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if got.Records != want.Records || (got.Err == nil) != (want.Err == nil) {
+		t.Fatalf("%s: Records() %d, Err() %v; want %d, %v", what, got.Records, got.Err, want.Records, want.Err)
+	}
+	if !exact {
+		return
+	}
+	for i := range got.Items {
+		if (got.Items[i].Err == nil) != (want.Items[i].Err == nil) ||
+			got.Items[i].Err != nil && got.Items[i].Err.Error() != want.Items[i].Err.Error() {
+			t.Fatalf("%s: item %d error %v, want %v", what, i, got.Items[i].Err, want.Items[i].Err)
+		}
+	}
+	if got.Err != nil && got.Err.Error() != want.Err.Error() {
+		t.Fatalf("%s: Err() %v, want %v", what, got.Err, want.Err)
+	}
+}
