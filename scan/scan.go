@@ -61,6 +61,12 @@ type Result struct {
 	Unreadable bool
 }
 
+// noter is a source with something to say about what it can find, such as
+// the LookupEvents source, which never sees S3 data events.
+type noter interface {
+	Notes() []string
+}
+
 // item is one event on its way from a worker to the engine.
 type item struct {
 	ev      *classify.Event
@@ -86,6 +92,11 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	s := &scanner{cfg: cfg, c: c}
 	for _, src := range sources {
 		s.stats.Sources = append(s.stats.Sources, src.String())
+		if n, ok := src.(noter); ok {
+			for _, note := range n.Notes() {
+				s.stats.Notes = append(s.stats.Notes, report.Problem{Input: src.String(), Reason: note})
+			}
+		}
 	}
 	s.stats.Since, s.stats.Until = cfg.Since, cfg.Until
 

@@ -187,3 +187,22 @@ func TestRunUnreadableSources(t *testing.T) {
 		t.Errorf("unreadable=%v findings=%d skipped=%+v", res.Unreadable, len(res.Findings), res.Stats.Skipped)
 	}
 }
+
+// noting is a readable source that has a note about itself.
+type noting struct{ ingest.Source }
+
+func (noting) Notes() []string { return []string{"finds KMS denials, never uploads"} }
+
+func TestRunCarriesSourceNotes(t *testing.T) {
+	res, err := Run(context.Background(), Config{}, []ingest.Source{noting{ingest.FS(archive(), "arc")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, n := range res.Stats.Notes {
+		found = found || (n.Input == "arc" && n.Reason == "finds KMS denials, never uploads")
+	}
+	if !found {
+		t.Errorf("notes = %+v, want the source's own note", res.Stats.Notes)
+	}
+}
