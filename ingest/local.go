@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,7 +17,8 @@ import (
 // skipped, symbolic links are followed (a link back to a folder being
 // walked is skipped, so links cannot loop). Digest and Insights files and
 // folders are offered as inputs with an Err wrapping ErrNotEventLog,
-// without being opened.
+// without being opened, and so are entries that cannot be read; Walk
+// fails only when path itself cannot be read.
 func Path(path string) Source { return pathSource{path} }
 
 type pathSource struct{ root string }
@@ -30,7 +32,11 @@ func (s pathSource) Walk(ctx context.Context, fn func(Input) error) error {
 		return err
 	}
 	if !fi.IsDir() {
-		return fn(fileInput(s.root, fi, false))
+		in := fileInput(s.root, fi, false)
+		if in.Err != nil && !errors.Is(in.Err, ErrNotEventLog) {
+			return in.Err // the root itself cannot be read
+		}
+		return fn(in)
 	}
 	if notEventLogPath(filepath.ToSlash(s.root)) {
 		return fn(skippedInput(s.root, -1))

@@ -283,8 +283,10 @@ func unreadableChecks(t *testing.T, dir string) {
 		t.Errorf("readable files: %+v", got)
 	}
 	// An unreadable root fails the walk.
-	if _, err := walkAll(t, Path(j("a/locked"))); !errors.Is(err, fs.ErrPermission) {
-		t.Errorf("unreadable root: %v", err)
+	for _, p := range []string{j("a/locked"), j("b/secret.json")} {
+		if _, err := walkAll(t, Path(p)); !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), p) {
+			t.Errorf("unreadable root %s: %v", p, err)
+		}
 	}
 }
 
