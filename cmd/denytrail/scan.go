@@ -197,9 +197,9 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 	case arg == "-":
 		return ingest.Stdin(e.stdin), nil
 	case strings.HasPrefix(arg, "s3://"):
-		bucket, prefix, _ := strings.Cut(strings.TrimPrefix(arg, "s3://"), "/")
-		if bucket == "" {
-			return nil, fmt.Errorf("%s: no bucket name", arg)
+		bucket, prefix, err := ingest.ParseS3URL(arg)
+		if err != nil {
+			return nil, err
 		}
 		return newS3Source(ctx, bucket, prefix, o)
 	case strings.HasPrefix(arg, "cloudtrail://"):
