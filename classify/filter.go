@@ -81,8 +81,92 @@ func keyEnd(raw []byte, key string, from int) int {
 // MayMatch is the byte-level pre-filter: false means Match would reject the
 // record, so it need not be parsed. It never returns false for a record
 // Match accepts (Parse honours errorCode only under that exact key, and
-// records with \u escapes are always passed on).
+// records with \u escapes are always passed on). Besides the failures the
+// filter counts, it lets through every record that may be a successful
+// policy or configuration change (see IsChange), whatever the filter.
 func (f Filter) MayMatch(raw []byte) bool {
+	return f.mayFail(raw) || mayBeChange(raw)
+}
+
+// Needles returns byte strings of which every record MayMatch accepts
+// contains at least one: `"errorCode"`, `\u` (an escape could spell a
+// change event's name) and the endings of the change events' names with
+// their closing quote, such as `Policy"`, which covers PutBucketPolicy,
+// AttachRolePolicy and a dozen more. A reader can search a stream for them
+// with bytes.Index and look only at the records around a hit; a few hits
+// are not change events (GetBucketPolicy), and MayMatch tells. The slices
+// are new on every call.
+func (f Filter) Needles() [][]byte {
+	n := make([][]byte, 0, 2+len(changeSuffixes))
+	n = append(n, []byte(`"errorCode"`), []byte(`\u`))
+	for _, s := range changeSuffixes {
+		n = append(n, []byte(s+`"`))
+	}
+	return n
+}
+
+// changeSuffixes are endings that every change event's name has one of,
+// each starting with an upper-case letter (bytes.Index skips to those
+// quickly). A test holds them to changeNames.
+var changeSuffixes = [...]string{
+	"Policy", "AccessBlock", "OwnershipControls", "PutBucketAcl", "BucketEncryption", "Grant",
+	"DisableKey", "EnableKey", "KeyDeletion", "PolicyVersion", "PermissionsBoundary",
+}
+
+// changeAnchors are words one of which every change event's name holds,
+// each starting with an upper-case letter that bytes.Index skips to
+// quickly. MayMatch searches for them (six passes over a record rather
+// than one per name) and checks the whole quoted name around each hit.
+var changeAnchors = [...]string{"Policy", "Block", "Bucket", "Key", "Grant", "Boundary"}
+
+// anchored lists, per anchor, the change event names holding it and where.
+// Read-only after initialisation.
+var anchored = func() (a [len(changeAnchors)][]struct {
+	name string
+	at   int
+}) {
+	for i, anchor := range changeAnchors {
+		for _, c := range changeNames {
+			if k := strings.Index(c.name, anchor); k >= 0 {
+				a[i] = append(a[i], struct {
+					name string
+					at   int
+				}{c.name, k})
+			}
+		}
+	}
+	return a
+}()
+
+// mayBeChange reports whether raw may be a successful change event: it
+// holds one of the change events' names as a whole JSON string, or a \u
+// escape (which could spell one). It does not look at the key or at
+// errorCode: Match decides on the parsed event.
+func mayBeChange(raw []byte) bool {
+	if bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	for a, anchor := range changeAnchors {
+		for off := 0; ; {
+			i := bytes.Index(raw[off:], []byte(anchor))
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(anchor)
+			for _, c := range anchored[a] {
+				start, end := i-c.at, i-c.at+len(c.name)
+				if start > 0 && end < len(raw) && raw[start-1] == '"' && raw[end] == '"' && string(raw[start:end]) == c.name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// mayFail is the pre-filter for the failures the filter counts.
+func (f Filter) mayFail(raw []byte) bool {
 	if !hasErrorCodeKey(raw) {
 		return false
 	}
@@ -134,10 +218,12 @@ func hasSource(raw []byte, svc string) bool {
 }
 
 // Match decides on the parsed event: it failed, and it is one of the
-// calls the filter counts.
+// calls the filter counts; or it is a successful policy or configuration
+// change (IsChange), which is never a finding but tells what changed
+// before one.
 func (f Filter) Match(e *Event) bool {
 	if !e.Failed() {
-		return false
+		return IsChange(e)
 	}
 	if f.AllFailures {
 		return true

@@ -1,0 +1,484 @@
+package classify
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Change is a successful policy or configuration change found in the same
+// records as the denials: a bucket policy put, a key disabled, a deny
+// policy attached to a role, an SCP attached. A finding lists the latest
+// relevant change before it, and, when the denials of its pattern stopped
+// soon after a later change, that change too.
+type Change struct {
+	EventID     string    `json:"eventID"`
+	EventTime   time.Time `json:"eventTime"`
+	EventSource string    `json:"eventSource"`
+	EventName   string    `json:"eventName"`
+	// Principal made the change.
+	Principal string `json:"principal"`
+	// Target is what was changed: a bucket name, a KMS key ARN, a role or
+	// user ARN, an IAM policy ARN, or an Organizations target or policy id.
+	Target string `json:"target"`
+	// Detail says what the change did, from its request parameters, e.g.
+	// "attached arn:aws:iam::111122223333:policy/DenyUploads".
+	Detail string `json:"detail"`
+	// Relation is "before" for the latest relevant change before the
+	// finding, or "stopped" for a later change after which the denials of
+	// the finding's pattern stopped.
+	Relation string `json:"relation"`
+	// Lead is, for "before", how long before the first denial of the
+	// pattern at or after it the change was made; for "stopped", how long
+	// before the pattern's last denial. Go duration syntax, e.g. "2m30s".
+	Lead string `json:"lead"`
+}
+
+// The relations of a Change to a finding.
+const (
+	ChangeBefore  = "before"
+	ChangeStopped = "stopped"
+)
+
+// changeKind groups change events by what they change, which decides the
+// findings they are relevant to.
+type changeKind uint8
+
+const (
+	chBucketPolicy     changeKind = iota + 1 // bucket policy
+	chBucketACL                              // Object Ownership and bucket ACL
+	chBucketBPA                              // Block Public Access
+	chBucketEncryption                       // default encryption
+	chKeyPolicy                              // key policy and grants
+	chKeyState                               // enable, disable, deletion
+	chIdentity                               // role and user policies
+	chBoundary                               // permissions boundaries
+	chPolicyVersion                          // a managed policy's content
+	chOrg                                    // SCPs and RCPs
+)
+
+// changeNames lists the change events by service (eventSource without
+// ".amazonaws.com"). Read-only. Bucket-level Block Public Access calls are
+// logged as PutBucketPublicAccessBlock; the account-level ones as
+// PutAccountPublicAccessBlock; the API names are listed too.
+var changeNames = [...]struct {
+	svc  string
+	name string
+	kind changeKind
+}{
+	{"s3", "PutBucketPolicy", chBucketPolicy},
+	{"s3", "DeleteBucketPolicy", chBucketPolicy},
+	{"s3", "PutBucketOwnershipControls", chBucketACL},
+	{"s3", "DeleteBucketOwnershipControls", chBucketACL},
+	{"s3", "PutBucketAcl", chBucketACL},
+	{"s3", "PutPublicAccessBlock", chBucketBPA},
+	{"s3", "DeletePublicAccessBlock", chBucketBPA},
+	{"s3", "PutBucketPublicAccessBlock", chBucketBPA},
+	{"s3", "DeleteBucketPublicAccessBlock", chBucketBPA},
+	{"s3", "PutAccountPublicAccessBlock", chBucketBPA},
+	{"s3", "DeleteAccountPublicAccessBlock", chBucketBPA},
+	{"s3", "PutBucketEncryption", chBucketEncryption},
+	{"s3", "DeleteBucketEncryption", chBucketEncryption},
+	{"kms", "PutKeyPolicy", chKeyPolicy},
+	{"kms", "CreateGrant", chKeyPolicy},
+	{"kms", "RetireGrant", chKeyPolicy},
+	{"kms", "RevokeGrant", chKeyPolicy},
+	{"kms", "DisableKey", chKeyState},
+	{"kms", "EnableKey", chKeyState},
+	{"kms", "ScheduleKeyDeletion", chKeyState},
+	{"kms", "CancelKeyDeletion", chKeyState},
+	{"iam", "PutRolePolicy", chIdentity},
+	{"iam", "AttachRolePolicy", chIdentity},
+	{"iam", "DetachRolePolicy", chIdentity},
+	{"iam", "DeleteRolePolicy", chIdentity},
+	{"iam", "PutUserPolicy", chIdentity},
+	{"iam", "AttachUserPolicy", chIdentity},
+	{"iam", "DetachUserPolicy", chIdentity},
+	{"iam", "DeleteUserPolicy", chIdentity},
+	{"iam", "CreatePolicyVersion", chPolicyVersion},
+	{"iam", "SetDefaultPolicyVersion", chPolicyVersion},
+	{"iam", "PutRolePermissionsBoundary", chBoundary},
+	{"iam", "DeleteRolePermissionsBoundary", chBoundary},
+	{"iam", "PutUserPermissionsBoundary", chBoundary},
+	{"iam", "DeleteUserPermissionsBoundary", chBoundary},
+	{"organizations", "AttachPolicy", chOrg},
+	{"organizations", "DetachPolicy", chOrg},
+	{"organizations", "UpdatePolicy", chOrg},
+}
+
+// changeKindOf returns the kind of a change event, or 0.
+func changeKindOf(source, name string) changeKind {
+	svc, ok := strings.CutSuffix(source, ".amazonaws.com")
+	if !ok {
+		return 0
+	}
+	for _, c := range changeNames {
+		if c.name == name && c.svc == svc {
+			return c.kind
+		}
+	}
+	return 0
+}
+
+// IsChange reports whether e is a successful policy or configuration change
+// that can explain a denial: a bucket policy, Object Ownership, ACL, Block
+// Public Access or default encryption change; a key policy, grant or key
+// state change; an IAM role or user policy or boundary change; or an
+// Organizations policy attached, detached or updated. Failed attempts do
+// not count: they changed nothing.
+func IsChange(e *Event) bool {
+	return !e.Failed() && changeKindOf(e.EventSource, e.EventName) != 0
+}
+
+// changeParams are the request parameters a change's target and detail
+// are read from.
+type changeParams struct {
+	RoleName            flexString `json:"roleName"`
+	UserName            flexString `json:"userName"`
+	PolicyName          flexString `json:"policyName"`
+	PolicyArn           flexString `json:"policyArn"`
+	PermissionsBoundary flexString `json:"permissionsBoundary"`
+	VersionID           flexString `json:"versionId"`
+	PolicyID            flexString `json:"policyId"`
+	TargetID            flexString `json:"targetId"`
+	GranteePrincipal    flexString `json:"granteePrincipal"`
+	RetiringPrincipal   flexString `json:"retiringPrincipal"`
+	GrantID             flexString `json:"grantId"`
+	Operations          flexString `json:"operations"`
+	PendingWindowInDays flexString `json:"pendingWindowInDays"`
+	AccountID           flexString `json:"accountId"`
+}
+
+// change is a Change with what the index matches it on.
+type change struct {
+	Change
+	kind   changeKind
+	key    string // the index key of its target, see targetKey
+	policy string // for role and user attachments: the managed policy ARN
+}
+
+// newChange describes a change event; ok is false when it names no target
+// a finding could be matched to.
+func newChange(e *Event) (c change, ok bool) {
+	kind := changeKindOf(e.EventSource, e.EventName)
+	if kind == 0 || e.Failed() {
+		return c, false
+	}
+	var p changeParams
+	if raw := e.RequestParameters.Raw; raw != nil {
+		_ = json.Unmarshal(raw, &p) // flexString never fails; Raw is a valid object
+	}
+	c = change{Change: Change{
+		EventID: e.EventID, EventTime: e.EventTime, EventSource: e.EventSource, EventName: e.EventName,
+		Principal: e.Principal(),
+	}, kind: kind}
+	acct := cmp.Or(e.RecipientAccountID, e.UserIdentity.AccountID)
+	part := partition(e.AWSRegion)
+	switch kind {
+	case chBucketPolicy, chBucketACL, chBucketBPA, chBucketEncryption:
+		b := e.RequestParameters.BucketName
+		if b == "" && strings.Contains(e.EventName, "Account") {
+			// Account-level Block Public Access applies to every bucket
+			// of the account.
+			a := cmp.Or(string(p.AccountID), acct)
+			if a == "" {
+				return c, false
+			}
+			c.Target, c.key = "account "+a, "s3acct:"+a
+			c.Detail = words((e.EventName))
+			return c, true
+		}
+		if b == "" {
+			return c, false
+		}
+		c.Target, c.key = b, "s3:"+b
+		c.Detail = words((e.EventName)) + " on bucket " + b
+	case chKeyPolicy, chKeyState:
+		k := e.KMSKey()
+		if k == "" {
+			return c, false
+		}
+		c.Target, c.key = k, "kms:"+k
+		switch e.EventName {
+		case "CreateGrant":
+			c.Detail = fmt.Sprintf("grant to %s for %s", cmp.Or(string(p.GranteePrincipal), "?"), cmp.Or(string(p.Operations), "?"))
+		case "RetireGrant", "RevokeGrant":
+			c.Detail = strings.ToLower(strings.TrimSuffix(e.EventName, "Grant")) + "d grant " + cmp.Or(string(p.GrantID), "?")
+		case "ScheduleKeyDeletion":
+			c.Detail = "key scheduled for deletion"
+			if d := string(p.PendingWindowInDays); d != "" {
+				c.Detail += " in " + d + " days"
+			}
+		default:
+			c.Detail = words((e.EventName))
+		}
+	case chIdentity, chBoundary:
+		kindName, name := "role", string(p.RoleName)
+		if name == "" {
+			kindName, name = "user", string(p.UserName)
+		}
+		if name == "" || acct == "" {
+			return c, false
+		}
+		c.Target = "arn:" + part + ":iam::" + acct + ":" + kindName + "/" + name
+		c.key = kindName + ":" + acct + "/" + name
+		switch {
+		case p.PolicyArn != "":
+			c.policy = string(p.PolicyArn)
+			verb := "attached"
+			if strings.HasPrefix(e.EventName, "Detach") {
+				verb = "detached"
+			}
+			c.Detail = verb + " " + c.policy
+		case p.PermissionsBoundary != "":
+			c.Detail = "boundary set to " + string(p.PermissionsBoundary)
+		case p.PolicyName != "":
+			verb := "inline policy " + string(p.PolicyName) + " put"
+			if strings.HasPrefix(e.EventName, "Delete") {
+				verb = "inline policy " + string(p.PolicyName) + " deleted"
+			}
+			c.Detail = verb
+		default:
+			c.Detail = words((e.EventName))
+		}
+	case chPolicyVersion:
+		if p.PolicyArn == "" {
+			return c, false
+		}
+		c.Target, c.key = string(p.PolicyArn), "policy:"+string(p.PolicyArn)
+		c.Detail = "new default version of " + string(p.PolicyArn)
+		if v := string(p.VersionID); v != "" {
+			c.Detail = "default version of " + string(p.PolicyArn) + " set to " + v
+		}
+	case chOrg:
+		id, target := string(p.PolicyID), string(p.TargetID)
+		switch {
+		case target != "" && isAccountID(target):
+			c.Target, c.key = target, "org:"+target
+		case target != "":
+			// An OU or the root: which accounts are below it is not in
+			// the records, so it may apply to any of them.
+			c.Target, c.key = target, "org:*"
+		default:
+			c.Target, c.key = cmp.Or(id, "organization"), "org:*"
+		}
+		switch e.EventName {
+		case "AttachPolicy":
+			c.Detail = "policy " + cmp.Or(id, "?") + " attached to " + cmp.Or(target, "?")
+		case "DetachPolicy":
+			c.Detail = "policy " + cmp.Or(id, "?") + " detached from " + cmp.Or(target, "?")
+		default:
+			c.Detail = "policy " + cmp.Or(id, "?") + " updated"
+		}
+	}
+	return c, true
+}
+
+// isAccountID reports whether s is a 12-digit account id.
+func isAccountID(s string) bool {
+	return len(s) == 12 && strings.Trim(s, "0123456789") == ""
+}
+
+// words turns "PutBucketPolicy" into "put bucket policy".
+func words(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			if i > 0 && 'a' <= s[i-1] && s[i-1] <= 'z' {
+				b.WriteByte(' ')
+			}
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Default bounds of the change index.
+const (
+	// changesPerTarget is how many changes are kept per target, the latest
+	// by event time: enough to find the latest one before any denial of a
+	// scan in which a resource changed a few times.
+	changesPerTarget = 8
+	// maxChanges caps the changes kept in all. Busy accounts log many
+	// grants (AWS services create and retire them all day); when the cap
+	// is reached, the older half is dropped.
+	maxChanges = 1 << 16
+)
+
+// changeIndex holds the latest changes per target, bounded per target
+// and in total.
+type changeIndex struct {
+	byKey map[string][]change // sorted by event time
+	n     int
+	limit int
+}
+
+func newChangeIndex(limit int) *changeIndex {
+	if limit <= 0 {
+		limit = maxChanges
+	}
+	return &changeIndex{byKey: map[string][]change{}, limit: limit}
+}
+
+// add records a change (a copy of one already held is ignored).
+func (x *changeIndex) add(c change) {
+	cs := x.byKey[c.key]
+	i, found := slices.BinarySearchFunc(cs, c, compareChanges)
+	if found {
+		return
+	}
+	if len(cs) == changesPerTarget {
+		if i == 0 {
+			return // older than all kept
+		}
+		cs = slices.Delete(cs, 0, 1)
+		i--
+		x.n--
+	}
+	x.byKey[c.key] = slices.Insert(cs, i, c)
+	x.n++
+	if x.n > x.limit {
+		x.compact()
+	}
+}
+
+func compareChanges(a, b change) int {
+	return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
+}
+
+// compact drops the older half of all changes.
+func (x *changeIndex) compact() {
+	times := make([]time.Time, 0, x.n)
+	for _, cs := range x.byKey {
+		for _, c := range cs {
+			times = append(times, c.EventTime)
+		}
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	cut := times[len(times)/2]
+	x.n = 0
+	for k, cs := range x.byKey {
+		cs = slices.DeleteFunc(cs, func(c change) bool { return c.EventTime.Before(cut) })
+		if len(cs) == 0 {
+			delete(x.byKey, k)
+			continue
+		}
+		x.byKey[k] = slices.Clip(cs)
+		x.n += len(cs)
+	}
+}
+
+// len is the number of changes held.
+func (x *changeIndex) len() int { return x.n }
+
+// targets are the index keys a finding's changes are looked up under, and
+// the kinds of change relevant to it under each.
+func changeTargets(f *Finding) []struct {
+	key   string
+	kinds []changeKind
+} {
+	type tk = struct {
+		key   string
+		kinds []changeKind
+	}
+	var out []tk
+	l, c := f.Layer, f.Control
+	if f.Bucket != "" {
+		var kinds []changeKind
+		switch {
+		case l == LayerBucketPolicy && c == ControlBucketEncryption:
+			kinds = []changeKind{chBucketEncryption}
+		case l == LayerBucketPolicy:
+			kinds = []changeKind{chBucketPolicy, chBucketBPA}
+		case l == LayerACL && c == ControlBlockPublicAccess:
+			kinds = []changeKind{chBucketBPA}
+		case l == LayerACL:
+			kinds = []changeKind{chBucketACL, chBucketPolicy}
+		case l == LayerKMS:
+			kinds = []changeKind{chBucketEncryption}
+		case l == LayerNetwork:
+			kinds = []changeKind{chBucketPolicy}
+		case l == LayerUnknown || l == LayerIAM && f.Confidence == Low:
+			kinds = []changeKind{chBucketPolicy, chBucketACL, chBucketBPA}
+		}
+		if kinds != nil {
+			out = append(out, tk{"s3:" + f.Bucket, kinds})
+			if slices.Contains(kinds, chBucketBPA) && f.ResourceAccount != "" {
+				out = append(out, tk{"s3acct:" + f.ResourceAccount, []changeKind{chBucketBPA}})
+			}
+		}
+	}
+	if l == LayerKMS && f.KMSKey != "" {
+		out = append(out, tk{"kms:" + f.KMSKey, []changeKind{chKeyPolicy, chKeyState}})
+	}
+	if kind, acct, name := iamIdentity(f.Role); name != "" {
+		var kinds []changeKind
+		switch {
+		case c == ControlIdentityPolicy:
+			kinds = []changeKind{chIdentity}
+		case c == ControlPermissionsBoundary:
+			kinds = []changeKind{chBoundary}
+		case l == LayerUnknown || l == LayerIAM:
+			kinds = []changeKind{chIdentity, chBoundary}
+		}
+		if kinds != nil {
+			out = append(out, tk{kind + ":" + acct + "/" + name, kinds})
+		}
+	}
+	if c == ControlSCP || c == ControlRCP {
+		acct := f.PrincipalAccount
+		if c == ControlRCP {
+			acct = f.ResourceAccount
+		}
+		if acct != "" {
+			out = append(out, tk{"org:" + acct, []changeKind{chOrg}})
+		}
+		out = append(out, tk{"org:*", []changeKind{chOrg}})
+	}
+	return out
+}
+
+// iamIdentity splits a role or user ARN into "role" or "user", its account
+// and its name (the last path element).
+func iamIdentity(arn string) (kind, acct, name string) {
+	acct = arnAccount(arn)
+	_, res, ok := strings.Cut(arn, ":iam::"+acct+":")
+	if !ok || acct == "" {
+		return "", "", ""
+	}
+	kind, path, ok := strings.Cut(res, "/")
+	if !ok || kind != "role" && kind != "user" {
+		return "", "", ""
+	}
+	return kind, acct, path[strings.LastIndexByte(path, '/')+1:]
+}
+
+// relevant returns the changes relevant to f, oldest first: those on its
+// bucket, key, role or organization of a kind that can cause its control,
+// and new versions of managed policies attached to its role (by a change in
+// the index) or named in its message.
+func (x *changeIndex) relevant(f *Finding) []change {
+	var out []change
+	for _, t := range changeTargets(f) {
+		for _, c := range x.byKey[t.key] {
+			if slices.Contains(t.kinds, c.kind) {
+				out = append(out, c)
+				if c.policy != "" {
+					out = append(out, x.byKey["policy:"+c.policy]...)
+				}
+			}
+		}
+	}
+	if f.Control == ControlIdentityPolicy || f.Control == ControlPermissionsBoundary {
+		if arn := parseDenial(f.ErrorMessage).policyARN; strings.Contains(arn, ":iam::") {
+			out = append(out, x.byKey["policy:"+arn]...)
+		}
+	}
+	slices.SortFunc(out, compareChanges)
+	return slices.CompactFunc(out, func(a, b change) bool { return a.EventID == b.EventID })
+}
