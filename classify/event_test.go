@@ -300,8 +300,20 @@ func TestNewFinding(t *testing.T) {
 	if rem, _ := got["remediation"].(string); rem == "" {
 		t.Error("remediation empty")
 	}
-	if len(got) != 22 {
-		t.Errorf("finding has %d keys, want the 22 of DESIGN §1: %v", len(got), got)
+	for k, v := range map[string]any{"action": "s3:PutObject", "role": roleARN, "pattern": f.Pattern} {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if r, ok := got["recipientAccounts"].([]any); !ok || len(r) != 1 || r[0] != callerAcct {
+		t.Errorf("recipientAccounts = %#v, want [%s]", got["recipientAccounts"], callerAcct)
+	}
+	if c, ok := got["changes"].([]any); !ok || len(c) != 0 {
+		t.Errorf("changes = %#v, want []", got["changes"])
+	}
+	// The 22 keys of DESIGN §1, then action, role, recipientAccounts, changes and pattern.
+	if len(got) != 27 {
+		t.Errorf("finding has %d keys, want 27: %v", len(got), got)
 	}
 	// A zero verdict still yields [] evidence, not null.
 	if f := NewFinding(e, Verdict{}, ""); f.Evidence == nil || f.Related == nil {

@@ -1,6 +1,9 @@
 package classify
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Layer is the authorization layer that most likely blocked a call.
 type Layer string
@@ -96,38 +99,100 @@ type Finding struct {
 	Remediation      string     `json:"remediation"`
 	Related          []string   `json:"related"`
 	Origin           string     `json:"origin"`
+	// Action is the IAM action that was denied: the one the message names
+	// (kms:GenerateDataKey for an upload KMS refused), else the one the
+	// call needs (s3:PutObject for the whole PutObject family).
+	Action string `json:"action"`
+	// Role is where the caller's policies are attached: the role of an
+	// assumed-role session, else the principal (Event.Role).
+	Role string `json:"role"`
+	// RecipientAccounts are the accounts the event was delivered to: two
+	// for a cross-account call seen in both accounts' trails.
+	RecipientAccounts []string `json:"recipientAccounts"`
+	// Changes are the policy and configuration changes that explain the
+	// finding or its end (see Change).
+	Changes []Change `json:"changes"`
+	// Pattern is the ID of the Pattern the finding belongs to.
+	Pattern string `json:"pattern"`
+
+	// Records are the events of the incident, each judged on its own: the
+	// finding's own event, other deliveries of it, and the KMS calls S3
+	// made for it. Not part of the JSON: their event IDs are in Related.
+	Records []Finding `json:"-"`
+
+	rec recordInfo // what correlation and de-duplication read
+}
+
+// recordInfo is what the engine reads of a record beyond the finding's keys.
+// It is a struct, not loose fields, so that code iterating over Finding's
+// string fields by reflection sees only the exported ones.
+type recordInfo struct {
+	sharedEventID string // the record's sharedEventID
+	viaS3         bool   // a KMS call S3 made on the caller's behalf
 }
 
 // NewFinding builds the reported finding for a failed event, its verdict
-// and where it came from. Every key is filled; Evidence and Related are
-// empty slices, never nil, so JSON shows [] rather than null.
+// and where it came from. Every key is filled; the lists are empty slices,
+// never nil, so JSON shows [] rather than null.
 func NewFinding(e *Event, v Verdict, origin string) Finding {
 	evidence := v.Evidence
 	if evidence == nil {
 		evidence = []string{}
 	}
-	return Finding{
-		EventID:          e.EventID,
-		EventTime:        e.EventTime,
-		EventSource:      e.EventSource,
-		EventName:        e.EventName,
-		ErrorCode:        e.ErrorCode,
-		ErrorMessage:     e.ErrorMessage,
-		Principal:        e.Principal(),
-		PrincipalAccount: e.UserIdentity.AccountID,
-		ResourceAccount:  e.ResourceAccount(),
-		Region:           e.AWSRegion,
-		Bucket:           e.Bucket(),
-		Key:              e.ObjectKey(),
-		KMSKey:           e.KMSKey(),
-		SourceIPAddress:  e.SourceIPAddress,
-		VPCEndpointID:    e.VPCEndpoint(),
-		Layer:            v.Layer,
-		Control:          v.Control,
-		Confidence:       v.Confidence,
-		Evidence:         evidence,
-		Remediation:      v.Remediation,
-		Related:          []string{},
-		Origin:           origin,
+	action := parseDenial(e.ErrorMessage).action
+	if action == "" {
+		action = eventAction(e)
 	}
+	recipients := []string{}
+	if e.RecipientAccountID != "" {
+		recipients = append(recipients, e.RecipientAccountID)
+	}
+	f := Finding{
+		EventID:           e.EventID,
+		EventTime:         e.EventTime,
+		EventSource:       e.EventSource,
+		EventName:         e.EventName,
+		ErrorCode:         e.ErrorCode,
+		ErrorMessage:      e.ErrorMessage,
+		Principal:         e.Principal(),
+		PrincipalAccount:  e.UserIdentity.AccountID,
+		ResourceAccount:   e.ResourceAccount(),
+		Region:            e.AWSRegion,
+		Bucket:            e.Bucket(),
+		Key:               e.ObjectKey(),
+		KMSKey:            e.KMSKey(),
+		SourceIPAddress:   e.SourceIPAddress,
+		VPCEndpointID:     e.VPCEndpoint(),
+		Layer:             v.Layer,
+		Control:           v.Control,
+		Confidence:        v.Confidence,
+		Evidence:          evidence,
+		Remediation:       v.Remediation,
+		Related:           []string{},
+		Origin:            origin,
+		Action:            action,
+		Role:              e.Role(),
+		RecipientAccounts: recipients,
+		Changes:           []Change{},
+		rec:               recordInfo{sharedEventID: e.SharedEventID, viaS3: invokedByS3(e)},
+	}
+	f.Pattern = PatternKey(f)
+	return f
+}
+
+// invokedByS3 reports whether a KMS event is a call S3 made on the
+// caller's behalf (SSE-KMS): invokedBy, or else sourceIPAddress, names S3
+// (older records say internal.amazonaws.com or AWS Internal), and the
+// encryption context names the object or bucket.
+func invokedByS3(e *Event) bool {
+	if e.EventSource != "kms.amazonaws.com" || e.RequestParameters.EncryptionContext["aws:s3:arn"] == "" {
+		return false
+	}
+	switch e.UserIdentity.InvokedBy {
+	case "s3.amazonaws.com", "internal.amazonaws.com", "AWS Internal":
+		return true
+	case "":
+		return strings.HasPrefix(e.SourceIPAddress, "s3.") && strings.HasSuffix(e.SourceIPAddress, ".amazonaws.com")
+	}
+	return false
 }

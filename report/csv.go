@@ -46,6 +46,17 @@ func csvColumns() []csvColumn {
 		{"remediation", func(f *classify.Finding) string { return f.Remediation }},
 		{"related", func(f *classify.Finding) string { return strings.Join(f.Related, "; ") }},
 		{"origin", func(f *classify.Finding) string { return f.Origin }},
+		{"action", func(f *classify.Finding) string { return f.Action }},
+		{"role", func(f *classify.Finding) string { return f.Role }},
+		{"recipientAccounts", func(f *classify.Finding) string { return strings.Join(f.RecipientAccounts, "; ") }},
+		{"changes", func(f *classify.Finding) string {
+			parts := make([]string, len(f.Changes))
+			for i, c := range f.Changes {
+				parts[i] = changeText(c)
+			}
+			return strings.Join(parts, "; ")
+		}},
+		{"pattern", func(f *classify.Finding) string { return f.Pattern }},
 	}
 }
 

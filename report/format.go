@@ -17,7 +17,7 @@ type Format string
 const (
 	// Table is a terminal report: header, summary, findings, skipped inputs.
 	Table Format = "table"
-	// JSON is one indented document {"summary", "stats", "findings"}.
+	// JSON is one indented document {"summary", "patterns", "stats", "findings"}.
 	JSON Format = "json"
 	// NDJSON is one finding per line and nothing else.
 	NDJSON Format = "ndjson"
@@ -168,6 +168,33 @@ func resourceText(f classify.Finding) string {
 		return f.KMSKey
 	}
 	return objectText(f)
+}
+
+// changeText describes a change in one line: what, on what, when, by whom,
+// and how it relates to the finding, e.g. "PutBucketPolicy on reports at
+// 2026-11-26T10:40:00Z by arn:aws:iam::111122223333:user/admin, 2m0s
+// before the first denial".
+func changeText(c classify.Change) string {
+	s := c.EventName
+	if c.Target != "" {
+		s += " on " + c.Target
+	}
+	s += " at " + timeText(c.EventTime)
+	if c.Principal != "" {
+		s += " by " + c.Principal
+	}
+	switch c.Relation {
+	case classify.ChangeBefore:
+		if c.Lead != "" {
+			s += ", " + c.Lead + " before the first denial"
+		}
+	case classify.ChangeStopped:
+		s += "; the denials stopped after it"
+		if c.Lead != "" {
+			s += " (the last " + c.Lead + " later)"
+		}
+	}
+	return s
 }
 
 // layerText is layer/control, e.g. kms/kms-key-policy.

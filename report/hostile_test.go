@@ -48,6 +48,9 @@ func hostileFinding(seed int) classify.Finding {
 	// Layers must group findings; a hostile layer name still gets its own group.
 	f.Evidence = []string{next(), next()}
 	f.Related = []string{next()}
+	f.RecipientAccounts = []string{next()}
+	f.Changes = []classify.Change{{EventID: next(), EventTime: fixtureTime, EventSource: next(), EventName: next(),
+		Principal: next(), Target: next(), Detail: next(), Relation: classify.ChangeBefore, Lead: next()}}
 	return f
 }
 
@@ -86,6 +89,14 @@ func benignReport() *Report {
 		}
 		for j := range f.Related {
 			f.Related[j] = plain()
+		}
+		for j := range f.RecipientAccounts {
+			f.RecipientAccounts[j] = plain()
+		}
+		for j := range f.Changes {
+			c := &f.Changes[j]
+			c.EventID, c.EventSource, c.EventName, c.Principal, c.Target, c.Detail, c.Lead =
+				plain(), plain(), plain(), plain(), plain(), plain(), plain()
 		}
 	}
 	r.Stats.Sources = []string{"v"}
@@ -317,6 +328,19 @@ func assertRoundTrip(t *testing.T, got, orig classify.Finding) {
 	want.Related = slices.Clone(want.Related)
 	for i := range want.Related {
 		want.Related[i] = validUTF8(want.Related[i])
+	}
+	want.RecipientAccounts = slices.Clone(want.RecipientAccounts)
+	for i := range want.RecipientAccounts {
+		want.RecipientAccounts[i] = validUTF8(want.RecipientAccounts[i])
+	}
+	want.Changes = slices.Clone(want.Changes)
+	for i := range want.Changes {
+		c := reflect.ValueOf(&want.Changes[i]).Elem()
+		for j := range c.NumField() {
+			if fv := c.Field(j); fv.Kind() == reflect.String {
+				fv.SetString(validUTF8(fv.String()))
+			}
+		}
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip changed the finding:\n got %+v\nwant %+v", got, want)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/denytrail/denytrail/classify"
 )
@@ -12,6 +13,7 @@ import (
 // never null, so consumers need no null checks.
 type jsonDocument struct {
 	Summary  Summary            `json:"summary"`
+	Patterns []classify.Pattern `json:"patterns"`
 	Stats    Stats              `json:"stats"`
 	Findings []classify.Finding `json:"findings"`
 }
@@ -26,7 +28,15 @@ func renderJSON(w *stickyWriter, r *Report) error {
 	sum := r.Summary
 	sum.Layers = orEmpty(sum.Layers)
 	sum.Confidence = orEmpty(sum.Confidence)
-	doc := jsonDocument{Summary: sum, Stats: st, Findings: make([]classify.Finding, len(r.Findings))}
+	patterns := r.Patterns
+	if patterns == nil && len(r.Findings) > 0 {
+		patterns = classify.Patterns(r.Findings) // built without New
+	}
+	patterns = slices.Clone(orEmpty(patterns))
+	for i := range patterns {
+		patterns[i].Examples = orEmpty(patterns[i].Examples)
+	}
+	doc := jsonDocument{Summary: sum, Patterns: patterns, Stats: st, Findings: make([]classify.Finding, len(r.Findings))}
 	for i, f := range r.Findings {
 		doc.Findings[i] = normalize(f)
 	}
@@ -64,6 +74,8 @@ func renderNDJSON(w *stickyWriter, r *Report) error {
 func normalize(f classify.Finding) classify.Finding {
 	f.Evidence = orEmpty(f.Evidence)
 	f.Related = orEmpty(f.Related)
+	f.RecipientAccounts = orEmpty(f.RecipientAccounts)
+	f.Changes = orEmpty(f.Changes)
 	return f
 }
 

@@ -45,20 +45,30 @@ type Stats struct {
 }
 
 // Report is everything a renderer needs: what was read, what was found and
-// the aggregate of it. Build it with New so that Summary matches Findings.
+// the aggregate of it. Build it with New so that Summary and Patterns match
+// Findings.
 type Report struct {
 	Stats    Stats
 	Findings []classify.Finding
 	Summary  Summary
+	// Patterns groups the findings by layer, control, role, action and
+	// resource, the largest first (classify.Patterns).
+	Patterns []classify.Pattern
 }
 
 // New returns the report of a scan: the findings, ordered by event time
 // (then event ID) so that every rendering is deterministic whatever order
-// the workers produced them in, and their Summary. findings is not modified.
+// the workers produced them in, each with its pattern ID (set when
+// missing), their Summary and their Patterns. findings is not modified.
 func New(stats Stats, findings []classify.Finding) *Report {
 	sorted := slices.Clone(findings)
 	slices.SortStableFunc(sorted, func(a, b classify.Finding) int {
 		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
 	})
-	return &Report{Stats: stats, Findings: sorted, Summary: Summarize(sorted)}
+	for i := range sorted {
+		if sorted[i].Pattern == "" {
+			sorted[i].Pattern = classify.PatternKey(sorted[i])
+		}
+	}
+	return &Report{Stats: stats, Findings: sorted, Summary: Summarize(sorted), Patterns: classify.Patterns(sorted)}
 }

@@ -1,0 +1,128 @@
+package classify
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Pattern is a group of findings with the same layer, control, principal (the role, not the session), action and resource.
+type Pattern struct {
+	ID        string    `json:"id"` // stable across runs and days: first 12 hex chars of sha256(layer|control|principal|action|resource)
+	Layer     Layer     `json:"layer"`
+	Control   Control   `json:"control"`
+	Principal string    `json:"principal"`
+	Action    string    `json:"action"`   // "s3:PutObject", "kms:GenerateDataKey"
+	Resource  string    `json:"resource"` // bucket name, or the KMS key ARN
+	Count     int       `json:"count"`
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
+	Examples  []string  `json:"examples"` // up to 3 event IDs
+}
+
+// maxExamples is how many event IDs a Pattern lists.
+const maxExamples = 3
+
+// patternFields returns what a finding is grouped by: the role (not the
+// session), the denied action and the resource (the KMS key for KMS
+// findings, else the bucket).
+func patternFields(f *Finding) (principal, action, resource string) {
+	principal = f.Role
+	if principal == "" {
+		principal = cmp.Or(roleFromSessionARN(f.Principal), f.Principal)
+	}
+	action = f.Action
+	if action == "" {
+		action = findingAction(f)
+	}
+	switch {
+	case f.Layer == LayerKMS && f.KMSKey != "":
+		resource = f.KMSKey
+	case f.Bucket != "":
+		resource = f.Bucket
+	default:
+		resource = f.KMSKey
+	}
+	return principal, action, resource
+}
+
+// findingAction derives the action of a finding built without one.
+func findingAction(f *Finding) string {
+	svc, _, _ := strings.Cut(f.EventSource, ".")
+	if svc == "" || f.EventName == "" {
+		return f.EventName
+	}
+	if svc == "s3" && slices.Contains(putObjectFamily[:], f.EventName) {
+		return "s3:PutObject"
+	}
+	return svc + ":" + f.EventName
+}
+
+// patternID is the first 12 hex characters of the SHA-256 of the fields
+// joined with "|".
+func patternID(l Layer, c Control, principal, action, resource string) string {
+	h := sha256.New()
+	for i, s := range [...]string{string(l), string(c), principal, action, resource} {
+		if i > 0 {
+			h.Write([]byte{'|'})
+		}
+		h.Write([]byte(s))
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))[:12]
+}
+
+// PatternKey returns the ID of the pattern a finding belongs to: the same
+// for every run and day, so reports can be compared over time.
+func PatternKey(f Finding) (id string) {
+	p, a, r := patternFields(&f)
+	return patternID(f.Layer, f.Control, p, a, r)
+}
+
+// Patterns groups findings into patterns, sorted by count (most first),
+// then ID. Each lists its first and last event time and up to three event
+// IDs, the earliest first. findings is not modified.
+func Patterns(findings []Finding) []Pattern {
+	byID := map[string]*Pattern{}
+	order := make([]int, len(findings))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(findings[a].EventTime.Compare(findings[b].EventTime), cmp.Compare(findings[a].EventID, findings[b].EventID))
+	})
+	for _, i := range order {
+		f := &findings[i]
+		principal, action, resource := patternFields(f)
+		id := patternID(f.Layer, f.Control, principal, action, resource)
+		p := byID[id]
+		if p == nil {
+			p = &Pattern{ID: id, Layer: f.Layer, Control: f.Control, Principal: principal,
+				Action: action, Resource: resource, Examples: []string{}}
+			byID[id] = p
+		}
+		p.Count++
+		if t := f.EventTime; !t.IsZero() {
+			if p.FirstSeen.IsZero() || t.Before(p.FirstSeen) {
+				p.FirstSeen = t
+			}
+			if t.After(p.LastSeen) {
+				p.LastSeen = t
+			}
+		}
+		if len(p.Examples) < maxExamples && !slices.Contains(p.Examples, f.EventID) {
+			p.Examples = append(p.Examples, f.EventID)
+		}
+	}
+	out := make([]Pattern, 0, len(byID))
+	for _, p := range byID {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b Pattern) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
