@@ -34,6 +34,9 @@ type Config struct {
 	Since, Until time.Time
 	// Workers is the number of inputs read at once; 0 means GOMAXPROCS.
 	Workers int
+	// Window is how far apart a denied upload and the KMS call S3 made for
+	// it may be to count as one incident; 0 means classify.DefaultWindow.
+	Window time.Duration
 	// Counters, when set, is updated as the scan goes, for progress display.
 	Counters *Counters
 	// Observe, when set, sees every event the engine sees, in the engine's
@@ -44,6 +47,7 @@ type Config struct {
 
 // Counters are live totals of a running scan, safe to read concurrently.
 type Counters struct {
+	Listed   atomic.Int64 // inputs the sources have offered so far
 	Inputs   atomic.Int64 // inputs read to the end
 	Bytes    atomic.Int64 // stored bytes read
 	Records  atomic.Int64 // records seen
@@ -113,6 +117,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 					s.problem(in.Name, in.Err)
 					return nil
 				}
+				c.Listed.Add(1)
 				select {
 				case inputs <- in:
 					return nil
@@ -147,7 +152,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	}()
 
 	var findings []classify.Finding
-	engine := classify.NewEngine(func(f classify.Finding) {
+	engine := classify.NewEngine(classify.EngineConfig{Window: cfg.Window}, func(f classify.Finding) {
 		findings = append(findings, f)
 	})
 	for it := range items {
@@ -157,6 +162,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		engine.Add(it.ev, it.verdict, it.origin)
 	}
 	engine.Close()
+	findings = engine.Finish(findings)
 
 	slices.SortStableFunc(findings, func(a, b classify.Finding) int {
 		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
@@ -243,7 +249,10 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 			s.problem(rec.Origin.String(), err)
 			continue
 		}
-		if !s.inWindow(ev.EventTime) || !s.cfg.Filter.Match(ev) {
+		// Successful changes (the only successes Match takes) are kept
+		// outside [Since, Until] too: one made before Since can explain a
+		// denial inside it.
+		if !s.cfg.Filter.Match(ev) || ev.Failed() && !s.inWindow(ev.EventTime) {
 			continue
 		}
 		var v classify.Verdict

@@ -38,8 +38,8 @@ func startProgress(w io.Writer, mode string, c *scan.Counters) (stop func()) {
 			case <-t.C:
 				el := time.Since(start).Seconds()
 				mb := float64(c.Bytes.Load()) / (1 << 20)
-				fmt.Fprintf(w, "\r\x1b[K%d inputs  %.1f MiB (%.1f MiB/s)  %d records  %d failed calls  %d skipped",
-					c.Inputs.Load(), mb, mb/el, c.Records.Load(), c.Findings.Load(), c.Skipped.Load())
+				fmt.Fprintf(w, "\r\x1b[K%d/%d inputs read  %.1f MiB (%.1f MiB/s)  %d records  %d failed calls  %d skipped",
+					c.Inputs.Load(), c.Listed.Load(), mb, mb/el, c.Records.Load(), c.Findings.Load(), c.Skipped.Load())
 			}
 		}
 	})
