@@ -1,0 +1,116 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/denytrail/denytrail/history"
+)
+
+func renderDailyString(t *testing.T, f Format, d *Daily) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := RenderDaily(&b, f, d); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestDailyGolden renders the two-day-history fixture, which has new,
+// jumped, stopped and ongoing patterns, in every daily format.
+func TestDailyGolden(t *testing.T) {
+	for _, f := range DailyFormats() {
+		t.Run(string(f), func(t *testing.T) {
+			golden(t, "daily."+string(f)+".golden", []byte(renderDailyString(t, f, dailyFixture())))
+		})
+	}
+}
+
+// TestDailyFixtureShape guards the fixture itself: the golden files are
+// only worth reviewing if every kind of change is in them.
+func TestDailyFixtureShape(t *testing.T) {
+	c := dailyFixture().Comparison
+	if len(c.New) != 2 || len(c.Jumped) != 1 || len(c.Stopped) != 1 || len(c.Compared) != 2 ||
+		len(c.Missing) != 4 || len(c.Unreadable) != 1 {
+		t.Fatalf("fixture comparison: %d new, %d jumped, %d stopped, %d compared, %d missing, %d unreadable",
+			len(c.New), len(c.Jumped), len(c.Stopped), len(c.Compared), len(c.Missing), len(c.Unreadable))
+	}
+	var ongoing int
+	for _, s := range c.Status {
+		if s == history.StatusOngoing {
+			ongoing++
+		}
+	}
+	if ongoing != 1 {
+		t.Errorf("%d ongoing patterns, want 1", ongoing)
+	}
+}
+
+// TestDailyLeadsWithNew: the first section after the headline is what is
+// new, in both human formats, and the new patterns are named there.
+func TestDailyLeadsWithNew(t *testing.T) {
+	d := dailyFixture()
+	md := renderDailyString(t, Markdown, d)
+	first := strings.Index(md, "\n## ")
+	if first < 0 || !strings.HasPrefix(md[first:], "\n## New today (2)") {
+		t.Errorf("markdown does not lead with the new patterns:\n%s", md)
+	}
+	html := renderDailyString(t, HTML, d)
+	if first := strings.Index(html, "<h2>"); first < 0 || !strings.HasPrefix(html[first:], "<h2>New today (2)</h2>") {
+		t.Errorf("html does not lead with the new patterns")
+	}
+	for _, out := range []string{md, html} {
+		start, end := strings.Index(out, "New today"), strings.Index(out, "Jumped (1)")
+		if start < 0 || end < start {
+			t.Fatalf("no new section before the jumped one")
+		}
+		for _, name := range []string{"role/deployer", "key/abcd-0001"} {
+			if !strings.Contains(out[start:end], name) {
+				t.Errorf("new pattern %s is not in the new section", name)
+			}
+		}
+	}
+}
+
+func TestDailyJSON(t *testing.T) {
+	out := renderDailyString(t, JSON, dailyFixture())
+	var doc struct {
+		Date       string
+		Comparison struct {
+			New, Jumped, Stopped []struct {
+				Pattern struct{ ID, Principal string }
+				Today   int
+			}
+			Missing []string
+		}
+		Today struct{ Patterns []struct{ ID string } }
+		Stats struct{ Inputs int }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Date != "2026-11-26" || len(doc.Comparison.New) != 2 || len(doc.Comparison.Jumped) != 1 ||
+		doc.Comparison.Jumped[0].Today != 25 || len(doc.Comparison.Stopped) != 1 || len(doc.Today.Patterns) != 4 ||
+		doc.Stats.Inputs != 288 || len(doc.Comparison.Missing) != 4 {
+		t.Errorf("json daily report: %+v", doc)
+	}
+}
+
+func TestParseDailyFormat(t *testing.T) {
+	for in, want := range map[string]Format{"": Markdown, "HTML": HTML, " json ": JSON, "markdown": Markdown} {
+		if got, err := ParseDailyFormat(in); err != nil || got != want {
+			t.Errorf("ParseDailyFormat(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := ParseDailyFormat("csv"); err == nil || !strings.Contains(err.Error(), "markdown, html, json") {
+		t.Errorf("csv: %v", err)
+	}
+	if err := RenderDaily(new(bytes.Buffer), Table, dailyFixture()); err == nil {
+		t.Error("RenderDaily accepted the table format")
+	}
+	if err := Render(new(bytes.Buffer), HTML, dailyFixture().Report); err == nil {
+		t.Error("Render accepted html, which only daily reports have")
+	}
+}
