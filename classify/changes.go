@@ -277,6 +277,26 @@ func newChange(e *Event) (c change, ok bool) {
 	return c, true
 }
 
+// canCause reports whether the change can make calls fail: enabling a key
+// or creating a grant only ever allows more.
+func (c *change) canCause() bool {
+	switch c.EventName {
+	case "EnableKey", "CancelKeyDeletion", "CreateGrant":
+		return false
+	}
+	return true
+}
+
+// canFix reports whether the change can make failing calls succeed:
+// disabling a key, scheduling its deletion or retiring a grant never does.
+func (c *change) canFix() bool {
+	switch c.EventName {
+	case "DisableKey", "ScheduleKeyDeletion", "RetireGrant", "RevokeGrant":
+		return false
+	}
+	return true
+}
+
 // isAccountID reports whether s is a 12-digit account id.
 func isAccountID(s string) bool {
 	return len(s) == 12 && strings.Trim(s, "0123456789") == ""

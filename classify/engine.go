@@ -1,25 +1,277 @@
 package classify
 
-// Engine turns classified events into findings, in the single goroutine
-// that sees every event of a scan. It is where the bounded window of
-// correlation and de-duplication state lives.
-type Engine struct {
-	emit func(Finding)
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Defaults of EngineConfig.
+const (
+	// DefaultWindow is how far apart a denied upload and the KMS call S3
+	// made for it may be. S3 calls KMS while it handles the request, so the
+	// two event times are normally the same second; the slack covers clock
+	// skew between services and retried requests.
+	DefaultWindow = 2 * time.Minute
+	// DefaultLateness is how far out of event-time order records may
+	// arrive: a CloudTrail log file holds the calls of roughly the 5 to 15
+	// minutes before its delivery, in no order, and workers read files in
+	// parallel.
+	DefaultLateness = 15 * time.Minute
+)
+
+// slotWidth is the granularity of the window: calls are held in one-minute
+// slots of event time and leave a slot at a time.
+const slotWidth = 60 // seconds
+
+// EngineConfig bounds the engine's state. The zero value uses the defaults.
+type EngineConfig struct {
+	// Window is how far apart in event time a denied upload and a KMS call
+	// S3 made for it may be to count as one incident (DefaultWindow).
+	Window time.Duration
+	// Lateness is how far out of event-time order records may arrive
+	// (DefaultLateness). Records later than that are still reported, but
+	// may miss their partner in the window; Finish joins them.
+	Lateness time.Duration
+	// MaxChanges caps the policy and configuration changes held (65536).
+	MaxChanges int
 }
 
-// NewEngine returns an engine that passes each finding to emit.
-func NewEngine(emit func(Finding)) *Engine {
-	return &Engine{emit: emit}
+// Engine turns classified events into findings, in the single goroutine
+// that sees every event of a scan: it reports each call once however many
+// times it was delivered, joins a denied upload and the KMS call S3 made
+// for it into one incident, and keeps an index of the policy and
+// configuration changes it sees so that Finish can say what changed before
+// each denial.
+//
+// The state is bounded by event time, not by the length of the stream.
+// The frontier is the event time of the latest failed record that arrived;
+// a call is held while its event time is within Lateness+Window of the
+// frontier, a denied upload one Window and one minute longer (so that the
+// KMS calls near it have chosen it first), and then emitted. Because the
+// distance counts in both directions, a stream rising with jitter (log
+// files) and a falling one (the CloudTrail API's newest-first pages) work
+// alike. So the engine holds at most the failed records within
+// Lateness+2×Window+1m of the frontier (with the defaults, 20 minutes of
+// failures), plus the change index: at most 8 changes per bucket, key, role
+// or organization target and MaxChanges in all. Records that arrive more
+// than Lateness out of order (another account's folder of an organization
+// trail, read after the first) still count; Finish joins what the window
+// could not.
+type Engine struct {
+	emit                func(Finding)
+	window, near, far   time.Duration
+	frontier            time.Time
+	others, uploads     []*slot // by start time
+	byID, byShared      map[string]*call
+	pending             map[string][]*call // held uploads by principal and bucket
+	changes             *changeIndex
+	held, peak          int       // records held now and at most
+	firstSeen, lastSeen time.Time // event times of every event seen, changes included
 }
+
+// slot holds the calls whose event time falls in one minute.
+type slot struct {
+	start int64 // Unix seconds, a multiple of slotWidth
+	calls []*call
+}
+
+// NewEngine returns an engine with the given bounds that passes each
+// finding to emit.
+func NewEngine(cfg EngineConfig, emit func(Finding)) *Engine {
+	w := cmp.Or(max(cfg.Window, 0), DefaultWindow)
+	l := cmp.Or(max(cfg.Lateness, 0), DefaultLateness)
+	return &Engine{
+		emit:     emit,
+		window:   w,
+		near:     l + w,
+		far:      l + 2*w + slotWidth*time.Second,
+		byID:     map[string]*call{},
+		byShared: map[string]*call{},
+		pending:  map[string][]*call{},
+		changes:  newChangeIndex(cfg.MaxChanges),
+	}
+}
+
+// Window is the correlation window the engine uses.
+func (e *Engine) Window() time.Duration { return e.window }
 
 // Add takes one event that passed the filter, with its verdict (the zero
-// Verdict for events that are not failures) and its origin.
+// Verdict for events that are not failures) and its origin. Successful
+// changes go to the change index; failures into the window, from which
+// findings are emitted as the frontier moves on.
 func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 	if !ev.Failed() {
+		if c, ok := newChange(ev); ok {
+			e.changes.add(c)
+			e.see(ev.EventTime)
+		}
 		return
 	}
-	e.emit(NewFinding(ev, v, origin))
+	r := NewFinding(ev, v, origin)
+	e.see(r.EventTime)
+	if r.EventTime.IsZero() {
+		// Nothing to correlate by; Finish still joins its copies.
+		e.emit(incident(newCall(r), nil, e.window))
+		return
+	}
+	c := e.byID[r.EventID]
+	if c == nil || r.EventID == "" {
+		c = e.byShared[r.rec.sharedEventID]
+		if r.rec.sharedEventID == "" {
+			c = nil
+		}
+	}
+	e.held++
+	e.peak = max(e.peak, e.held)
+	if c != nil {
+		wasUpload := c.upload
+		c.add(r)
+		e.index(c, &r)
+		if c.upload && !wasUpload {
+			e.promote(c)
+		}
+	} else {
+		c = newCall(r)
+		e.index(c, &r)
+		e.insert(c)
+	}
+	e.frontier = r.EventTime
+	e.evict(false)
 }
 
-// Close flushes whatever the engine still holds.
-func (e *Engine) Close() {}
+// see widens the range of event times seen.
+func (e *Engine) see(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if e.firstSeen.IsZero() || t.Before(e.firstSeen) {
+		e.firstSeen = t
+	}
+	if t.After(e.lastSeen) {
+		e.lastSeen = t
+	}
+}
+
+// index makes a call findable by a record's eventID and sharedEventID.
+func (e *Engine) index(c *call, r *Finding) {
+	if r.EventID != "" {
+		e.byID[r.EventID] = c
+	}
+	if s := r.rec.sharedEventID; s != "" {
+		e.byShared[s] = c
+	}
+}
+
+// insert puts a new call into its slot.
+func (e *Engine) insert(c *call) {
+	c.slot = c.t.Unix() - mod(c.t.Unix(), slotWidth)
+	list := &e.others
+	if c.upload {
+		list = &e.uploads
+		if c.corr != "" {
+			e.pending[c.corr] = append(e.pending[c.corr], c)
+		}
+	}
+	i, found := slices.BinarySearchFunc(*list, c.slot, func(s *slot, t int64) int { return cmp.Compare(s.start, t) })
+	if !found {
+		*list = slices.Insert(*list, i, &slot{start: c.slot})
+	}
+	(*list)[i].calls = append((*list)[i].calls, c)
+}
+
+// promote moves a call that a later copy showed to be an upload.
+func (e *Engine) promote(c *call) {
+	i, found := slices.BinarySearchFunc(e.others, c.slot, func(s *slot, t int64) int { return cmp.Compare(s.start, t) })
+	if found {
+		s := e.others[i]
+		s.calls = slices.DeleteFunc(s.calls, func(x *call) bool { return x == c })
+		if len(s.calls) == 0 {
+			e.others = slices.Delete(e.others, i, i+1)
+		}
+	}
+	e.insert(c)
+}
+
+func mod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
+
+// evict emits the calls that have left the window (all of them when
+// flush is set). KMS calls and others go first, so that each KMS call S3
+// made has joined its upload before the upload is emitted.
+func (e *Engine) evict(flush bool) {
+	lo := func(d time.Duration) int64 { return e.frontier.Add(-d).Unix() }
+	hi := func(d time.Duration) int64 { return e.frontier.Add(d).Unix() }
+	for _, pass := range [...]struct {
+		list *[]*slot
+		d    time.Duration
+	}{{&e.others, e.near}, {&e.uploads, e.far}} {
+		l := pass.list
+		for len(*l) > 0 && (flush || (*l)[0].start+slotWidth <= lo(pass.d)) {
+			e.evictSlot((*l)[0])
+			*l = (*l)[1:]
+		}
+		for len(*l) > 0 && (*l)[len(*l)-1].start >= hi(pass.d) {
+			e.evictSlot((*l)[len(*l)-1])
+			*l = (*l)[:len(*l)-1]
+		}
+		if len(*l) == 0 {
+			*l = nil // let the backing array go
+		}
+	}
+}
+
+// evictSlot emits a slot's calls in a fixed order.
+func (e *Engine) evictSlot(s *slot) {
+	slices.SortFunc(s.calls, func(a, b *call) int { return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id(), b.id())) })
+	for _, c := range s.calls {
+		e.unindex(c)
+		if !c.upload && c.viaS3 && c.corr != "" {
+			if u := nearest(c, e.pending[c.corr], e.window); u != nil {
+				u.kms = append(u.kms, c) // reported with the upload
+				continue
+			}
+		}
+		if c.upload && c.corr != "" {
+			p := slices.DeleteFunc(e.pending[c.corr], func(x *call) bool { return x == c })
+			if len(p) == 0 {
+				delete(e.pending, c.corr)
+			} else {
+				e.pending[c.corr] = p
+			}
+		}
+		n := len(c.recs)
+		for _, k := range c.kms {
+			n += len(k.recs)
+		}
+		e.held -= n
+		e.emit(incident(c, c.kms, e.window))
+	}
+}
+
+// unindex forgets a call's IDs.
+func (e *Engine) unindex(c *call) {
+	for _, r := range c.recs {
+		if e.byID[r.EventID] == c {
+			delete(e.byID, r.EventID)
+		}
+		if s := r.rec.sharedEventID; s != "" && e.byShared[s] == c {
+			delete(e.byShared, s)
+		}
+	}
+}
+
+// Close emits whatever the engine still holds.
+func (e *Engine) Close() { e.evict(true) }
+
+// Held returns the number of failed records the engine holds now and the
+// most it held at once, for tests and measurements of the bound.
+func (e *Engine) Held() (now, peak int) { return e.held, e.peak }
+
+// Changes returns the number of changes in the change index.
+func (e *Engine) Changes() int { return e.changes.len() }

@@ -398,28 +398,11 @@ func (f *facts) bucketEncryptionHint() string {
 }
 
 // listPolicies is the CLI that lists the policies attached to the caller.
-func (f *facts) listPolicies() string {
-	name := iamName(f.role)
-	switch iamKind(f.role) {
-	case "user":
-		return fmt.Sprintf("aws iam list-attached-user-policies --user-name %s; aws iam list-user-policies --user-name %s; aws iam list-groups-for-user --user-name %s", name, name, name)
-	case "role":
-		return fmt.Sprintf("aws iam list-attached-role-policies --role-name %s; aws iam list-role-policies --role-name %s", name, name)
-	}
-	return "aws iam get-account-authorization-details"
-}
+func (f *facts) listPolicies() string { return listPoliciesOf(f.role) }
 
 // grantee is the principal a resource policy statement should name: the
 // caller's role or user ARN, else its account.
-func (f *facts) grantee() string {
-	switch {
-	case strings.HasPrefix(f.role, "arn:"):
-		return f.role
-	case f.caller != "" && f.caller != "anonymous":
-		return "arn:" + partition(f.e.AWSRegion) + ":iam::" + f.caller + ":root"
-	}
-	return "<principal ARN>"
-}
+func (f *facts) grantee() string { return grantee(f.role, f.caller, f.e.AWSRegion) }
 
 // simulate is the CLI that evaluates the caller's policies for the call.
 func (f *facts) simulate() string {
@@ -465,4 +448,73 @@ func policyID(arn string) string {
 		return ""
 	}
 	return arn[i+1:]
+}
+
+// remedyCorrelated is the remediation of an upload S3 failed because KMS
+// refused the call it made for it: u is the upload, k the KMS event, each
+// as judged alone.
+func remedyCorrelated(u, k *Finding) string {
+	key := cmp.Or(k.KMSKey, u.KMSKey, "<key>")
+	role := cmp.Or(k.Role, u.Role, u.Principal)
+	region := cmp.Or(k.Region, u.Region)
+	actions := `"kms:GenerateDataKey"`
+	multipart := u.EventName != "PutObject" && u.EventName != "CopyObject"
+	if multipart {
+		actions = `["kms:GenerateDataKey","kms:Decrypt"]`
+	}
+	via := "s3." + cmp.Or(region, "<region>") + ".amazonaws.com"
+	keyStmt := fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":%q},"Action":%s,"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":%q}}}`,
+		grantee(role, u.PrincipalAccount, region), actions, via)
+	iamStmt := fmt.Sprintf(`{"Effect":"Allow","Action":%s,"Resource":%q}`, actions, key)
+	getKey := fmt.Sprintf("aws kms get-key-policy --key-id %s --policy-name default", key)
+	s := fmt.Sprintf("S3 could not encrypt the %s by %s to %s with SSE-KMS: KMS refused %s on key %s (KMS event %s). ",
+		u.EventName, u.Principal, s3ObjectARN(u), cmp.Or(k.Action, "kms:GenerateDataKey"), key, k.EventID)
+	d := parseDenial(k.ErrorMessage)
+	switch {
+	case k.Control == ControlKMSKeyState || k.Layer != LayerKMS && k.Layer != LayerUnknown:
+		return s + k.Remediation
+	case d.policy == policyIdentity && d.kind == kindExplicit:
+		s += fmt.Sprintf("An identity-based policy of %s explicitly denies it: find the Deny in what is attached to %s (%s), often a condition on kms:ViaService, kms:EncryptionContext or aws:SourceVpce.",
+			u.Principal, role, listPoliciesOf(role))
+	case d.policy == policyIdentity:
+		s += fmt.Sprintf("The IAM policy of %s does not allow it: attach %s to %s (SSE-KMS uploads need kms:GenerateDataKey, and kms:Decrypt for multipart uploads), and make sure the key policy allows the account to delegate to IAM (%s).",
+			role, iamStmt, role, getKey)
+	case d.kind == kindRegion:
+		s += fmt.Sprintf("KMS says the key does not exist in this Region, or no key policy allows the call, or one denies it. What tells them apart: aws kms describe-key --key-id %s --region %s fails with NotFoundException when the key is not in the bucket's Region %s (an SSE-KMS key must be in the bucket's Region; check the Region in the key ARN and the bucket's default key: aws s3api get-bucket-encryption --bucket %s); if it describes the key, the key policy is what refuses: add %s to it (%s).",
+			key, cmp.Or(region, "<region>"), cmp.Or(region, "of the bucket"), cmp.Or(u.Bucket, "<bucket>"), keyStmt, getKey)
+	case d.kind == kindExplicit:
+		s += fmt.Sprintf("The key policy explicitly denies it: find the Deny this call meets in %s (often kms:ViaService, kms:CallerAccount, aws:SourceVpce, aws:PrincipalOrgID or an encryption-context condition; S3 calls with kms:ViaService %s and encryption context aws:s3:arn = %s) and narrow it or exempt %s.",
+			getKey, via, s3ObjectARN(u), role)
+	case d.policy == policyResource:
+		s += fmt.Sprintf("No statement of the key policy allows %s to use the key: add %s (%s, then aws kms put-key-policy), or a grant: aws kms create-grant --key-id %s --grantee-principal %s --operations GenerateDataKey Decrypt. A caller from another account also needs %s in its own IAM policy.",
+			role, keyStmt, getKey, key, role, iamStmt)
+	default:
+		s += fmt.Sprintf("The KMS event does not say which policy refused. Either the key policy does not allow %s (add %s; %s) or its IAM policy lacks the permission (attach %s). What tells them apart: aws iam simulate-principal-policy --policy-source-arn %s --action-names kms:GenerateDataKey --resource-arns %s evaluates the IAM side; if it allows, the key policy refuses.",
+			role, keyStmt, getKey, iamStmt, role, key)
+	}
+	return s
+}
+
+// grantee is the principal a key or bucket policy statement should name:
+// the role or user ARN, else the caller's account root.
+func grantee(role, account, region string) string {
+	switch {
+	case strings.HasPrefix(role, "arn:"):
+		return role
+	case account != "" && account != "anonymous":
+		return "arn:" + partition(region) + ":iam::" + account + ":root"
+	}
+	return "<principal ARN>"
+}
+
+// listPoliciesOf is the CLI that lists what is attached to a role or user.
+func listPoliciesOf(arn string) string {
+	name := iamName(arn)
+	if iamKind(arn) == "user" {
+		return fmt.Sprintf("aws iam list-attached-user-policies --user-name %s; aws iam list-user-policies --user-name %s; aws iam list-groups-for-user --user-name %s", name, name, name)
+	}
+	if strings.Contains(arn, ":role/") {
+		return fmt.Sprintf("aws iam list-attached-role-policies --role-name %s; aws iam list-role-policies --role-name %s", name, name)
+	}
+	return "aws iam get-account-authorization-details"
 }

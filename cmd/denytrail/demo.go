@@ -32,6 +32,9 @@ denytrail demo --format ndjson | jq -r .layer | sort | uniq -c`),
 				return usageError(cmd, "--format: %v", err)
 			}
 			since, until, err := flt.window(demo.Config().Start, false)
+			if err == nil {
+				err = flt.validate()
+			}
 			if err != nil {
 				return usageError(cmd, "%v", err)
 			}
@@ -40,6 +43,7 @@ denytrail demo --format ndjson | jq -r .layer | sort | uniq -c`),
 				Since:   since,
 				Until:   until,
 				Workers: flt.workers,
+				Window:  flt.corrWindow,
 			}
 			return scanAndReport(cmd.Context(), e, cfg, []ingest.Source{ingest.FS(demo.FS(), "demo")}, format, &out)
 		},

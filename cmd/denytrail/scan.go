@@ -39,6 +39,7 @@ type filterFlags struct {
 	since, until string
 	allFailures  bool
 	workers      int
+	corrWindow   time.Duration
 }
 
 func (o *filterFlags) register(cmd *cobra.Command) {
@@ -47,6 +48,15 @@ func (o *filterFlags) register(cmd *cobra.Command) {
 	f.StringVar(&o.until, "until", "", "keep events at or before `TIME` (a date means the end of that day, UTC)")
 	f.BoolVar(&o.allFailures, "all-failures", false, "keep every failed call, not only the PutObject family and KMS")
 	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
+	f.DurationVar(&o.corrWindow, "window", classify.DefaultWindow, "how far apart in event time a denied upload and the KMS call S3 made for it may be to count as one incident")
+}
+
+// validate checks the flags that need no clock.
+func (o *filterFlags) validate() error {
+	if o.corrWindow <= 0 {
+		return fmt.Errorf("--window %s: want a positive duration, e.g. 2m", o.corrWindow)
+	}
+	return nil
 }
 
 func formatNames() string {
@@ -162,6 +172,9 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 		remote = remote || strings.HasPrefix(a, "s3://") || strings.HasPrefix(a, "cloudtrail://")
 	}
 	since, until, err := flt.window(time.Now().UTC(), remote)
+	if err == nil {
+		err = flt.validate()
+	}
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
@@ -187,6 +200,7 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 		Since:   since,
 		Until:   until,
 		Workers: flt.workers,
+		Window:  flt.corrWindow,
 	}
 	return scanAndReport(ctx, e, cfg, sources, format, out)
 }

@@ -1,0 +1,249 @@
+package classify
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// This file holds what turns records into incidents, the same for the
+// engine's window and for Finish: which records are one call (the same
+// eventID, or the same sharedEventID), which KMS call S3 made for which
+// denied upload, and the finding an incident is reported as.
+
+// call is one API call as delivered: one record, or several copies of it
+// (the same eventID delivered twice, or one delivery per account sharing a
+// sharedEventID).
+type call struct {
+	recs   []Finding // the deliveries, each judged alone
+	t      time.Time // the call's event time
+	upload bool      // a denied upload S3 may have failed for KMS's sake
+	viaS3  bool      // a KMS call S3 made for an upload
+	corr   string    // principal and bucket, for uploads and KMS calls S3 made
+	kms    []*call   // for uploads: the KMS calls S3 made for it
+	slot   int64     // the engine's slot, see Engine
+}
+
+// newCall starts a call with its first record.
+func newCall(r Finding) *call {
+	c := &call{t: r.EventTime}
+	c.add(r)
+	return c
+}
+
+// add appends a delivery of the call.
+func (c *call) add(r Finding) {
+	c.recs = append(c.recs, r)
+	if isUpload(&r) {
+		c.upload = true
+	}
+	if r.rec.viaS3 {
+		c.viaS3 = true
+	}
+	if c.corr == "" && (c.upload || c.viaS3) && r.Principal != "" && r.Bucket != "" {
+		c.corr = r.Principal + "\x00" + r.Bucket
+	}
+}
+
+// id is the call's smallest event ID, its name in tie-breaks.
+func (c *call) id() string {
+	id := c.recs[0].EventID
+	for _, r := range c.recs[1:] {
+		id = min(id, r.EventID)
+	}
+	return id
+}
+
+// isUpload reports whether a record is a denied PutObject-family call that
+// S3 may have failed because KMS refused it: its own message says KMS,
+// or it names no other cause for certain (a bare Access Denied).
+func isUpload(r *Finding) bool {
+	return r.EventSource == "s3.amazonaws.com" && slices.Contains(putObjectFamily[:], r.EventName) &&
+		(r.Layer == LayerKMS || r.Confidence != High)
+}
+
+// correlates reports whether the KMS call k is one S3 made for the upload
+// u: the same principal, an encryption context naming u's object (or its
+// bucket, with an S3 Bucket Key), at most window apart.
+func correlates(u, k *call, window time.Duration) bool {
+	if !u.upload || !k.viaS3 || u.corr == "" || u.corr != k.corr {
+		return false
+	}
+	d := u.t.Sub(k.t)
+	if d < -window || d > window {
+		return false
+	}
+	kr, ur := &k.recs[0], &u.recs[0]
+	return kr.Key == "" || kr.Key == ur.Key
+}
+
+// nearest returns the upload among candidates that the KMS call k belongs
+// to: the closest in time, then the smallest event ID; nil when none
+// correlates. The choice depends only on the set of candidates.
+func nearest(k *call, candidates []*call, window time.Duration) *call {
+	var best *call
+	var bestD time.Duration
+	for _, u := range candidates {
+		if !correlates(u, k, window) {
+			continue
+		}
+		d := u.t.Sub(k.t).Abs()
+		if best == nil || d < bestD || d == bestD && u.id() < best.id() {
+			best, bestD = u, d
+		}
+	}
+	return best
+}
+
+// compareRecords orders the deliveries of a call: the resource owner's copy
+// first (it names the bucket's account), then by event ID and origin.
+func compareRecords(a, b *Finding) int {
+	ownA := len(a.RecipientAccounts) > 0 && a.RecipientAccounts[0] == a.ResourceAccount
+	ownB := len(b.RecipientAccounts) > 0 && b.RecipientAccounts[0] == b.ResourceAccount
+	switch {
+	case ownA && !ownB:
+		return -1
+	case ownB && !ownA:
+		return 1
+	}
+	return cmp.Or(cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.Origin, b.Origin))
+}
+
+// incident builds the finding of a call and the KMS calls S3 made for it.
+// The result depends only on the records, not on the order they came in.
+func incident(main *call, kms []*call, window time.Duration) Finding {
+	recs := slices.Clone(main.recs)
+	slices.SortFunc(recs, func(a, b Finding) int { return compareRecords(&a, &b) })
+	f := recs[0]
+	f.Records = nil
+	f.Evidence = slices.Clone(f.Evidence)
+	f.Related = slices.Clone(f.Related)
+	f.Changes = slices.Clone(f.Changes)
+
+	// Deliveries: the same eventID more than once, other accounts' copies.
+	var ids, accounts []string
+	for _, r := range recs {
+		if !slices.Contains(ids, r.EventID) {
+			ids = append(ids, r.EventID)
+		}
+		for _, a := range r.RecipientAccounts {
+			if !slices.Contains(accounts, a) {
+				accounts = append(accounts, a)
+			}
+		}
+	}
+	slices.Sort(accounts)
+	f.RecipientAccounts = accounts
+	var dedup []string
+	for _, id := range ids {
+		var origins []string
+		for _, r := range recs {
+			if r.EventID == id {
+				origins = append(origins, r.Origin)
+			}
+		}
+		if len(origins) > 1 {
+			slices.Sort(origins)
+			dedup = append(dedup, fmt.Sprintf("eventID %q was delivered %d times (%s): counted once", id, len(origins), strings.Join(origins, ", ")))
+		}
+	}
+	if len(ids) > 1 {
+		others := slices.Clone(ids[1:])
+		slices.Sort(others)
+		f.Related = append(f.Related, others...)
+		dedup = append(dedup, fmt.Sprintf("sharedEventID %q: the call was delivered to accounts %s as events %s: counted once",
+			f.rec.sharedEventID, strings.Join(accounts, " and "), strings.Join(append([]string{f.EventID}, others...), ", ")))
+	}
+
+	all := slices.Clone(recs)
+	if len(kms) > 0 {
+		kms = slices.Clone(kms)
+		slices.SortFunc(kms, func(a, b *call) int {
+			return cmp.Or(cmp.Compare(a.t.Sub(main.t).Abs(), b.t.Sub(main.t).Abs()), cmp.Compare(a.id(), b.id()))
+		})
+		var kids []string
+		var krecs []Finding
+		for _, k := range kms {
+			rs := slices.Clone(k.recs)
+			slices.SortFunc(rs, func(a, b Finding) int { return compareRecords(&a, &b) })
+			krecs = append(krecs, rs...)
+			for _, r := range rs {
+				if !slices.Contains(kids, r.EventID) {
+					kids = append(kids, r.EventID)
+				}
+			}
+		}
+		all = append(all, krecs...)
+		f = correlate(f, krecs[0], kids)
+	}
+	f.Evidence = append(f.Evidence, dedup...)
+	slices.Sort(f.Related)
+	f.Related = slices.Compact(f.Related)
+	f.Records = all
+	f.Pattern = PatternKey(f)
+	return f
+}
+
+// correlate turns the finding of a denied upload into the incident of the
+// KMS call k that S3 made for it: the layer, control and key come from the
+// KMS event, whose evidence is quoted; kids are the KMS events' IDs.
+func correlate(u Finding, k Finding, kids []string) Finding {
+	f := u
+	f.Layer, f.Control, f.Confidence = k.Layer, k.Control, k.Confidence
+	if k.Layer == LayerUnknown {
+		f.Layer, f.Control = LayerKMS, ControlKMSKeyPolicy
+	}
+	if f.Confidence != High {
+		// That KMS refused is certain; why, the KMS event does not say.
+		f.Confidence = Medium
+	}
+	f.KMSKey = cmp.Or(k.KMSKey, u.KMSKey)
+	f.Action = cmp.Or(k.Action, u.Action)
+	f.Related = append(f.Related, kids...)
+	d := k.EventTime.Sub(u.EventTime)
+	when := "at the same second"
+	if d != 0 {
+		dir := "after"
+		if d < 0 {
+			dir, d = "before", -d
+		}
+		when = d.String() + " " + dir + " the upload"
+	}
+	ev := []string{fmt.Sprintf("correlated KMS event %q (%s, %s): %s %s by the same principal, invoked by S3 for %s, failed with %s",
+		k.EventID, timeRFC3339(k.EventTime), when, k.Action, cmp.Or(k.KMSKey, "(key not resolved)"), s3ObjectARN(&u), k.ErrorCode)}
+	if k.ErrorMessage != "" {
+		ev = append(ev, fmt.Sprintf("KMS event errorMessage: %q", clip(k.ErrorMessage, 300)))
+	}
+	if len(kids) > 1 {
+		ev = append(ev, fmt.Sprintf("%d KMS events in all were refused for this upload: %s", len(kids), strings.Join(kids, ", ")))
+	}
+	for _, e := range k.Evidence {
+		if !strings.HasPrefix(e, "errorCode: ") && !strings.HasPrefix(e, "errorMessage: ") {
+			ev = append(ev, "KMS event "+e)
+		}
+	}
+	for _, e := range u.Evidence {
+		ev = append(ev, "S3 event "+e)
+	}
+	f.Evidence = ev
+	f.Remediation = remedyCorrelated(&u, &k)
+	return f
+}
+
+// s3ObjectARN is the S3 ARN of a finding's object, or of its bucket.
+func s3ObjectARN(f *Finding) string {
+	arn := "arn:" + partition(f.Region) + ":s3:::" + f.Bucket
+	if f.Key != "" {
+		arn += "/" + f.Key
+	}
+	return arn
+}
+
+func timeRFC3339(t time.Time) string {
+	if t.IsZero() {
+		return "time unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
