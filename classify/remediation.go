@@ -68,8 +68,8 @@ func remedyIdentity(f *facts) string {
 		s = fmt.Sprintf("An identity-based policy of %s explicitly denies %s on %s%s. Find the Deny statement in what is attached to %s (%s) and narrow it or exempt this request; an explicit deny overrides every Allow. Confirm with: %s.",
 			f.principal, f.action, f.resourceName(), f.namedPolicy(), f.role, list, sim)
 	case f.d.kind == kindNoAllow:
-		s = fmt.Sprintf("No identity-based policy of %s allows %s on %s. Add to %s a statement %s (%s shows what is attached), then confirm with: %s.",
-			f.principal, f.action, f.resourceName(), f.role, allowStatement(f.action, f.resource), list, sim)
+		s = fmt.Sprintf("No identity-based policy of %s allows %s on %s. Add to %s a statement %s (%s shows what is attached)%s, then confirm with: %s.",
+			f.principal, f.action, f.resourceName(), f.role, allowStatement(f.action, f.resource), list, putPolicyCommand(f.role, f.action, f.resource), sim)
 	default:
 		s = fmt.Sprintf("AWS gave no reason; for a same-account call the most common cause is that no identity-based policy of %s allows %s on %s. Confirm with: %s; if it reports allowed, the denial comes from elsewhere: check the resource's policy%s, then SCPs and permissions boundaries. The fix for a missing permission is a statement %s attached to %s (%s).",
 			f.principal, f.action, f.resourceName(), sim, f.bucketPolicyHint(), allowStatement(f.action, f.resource), f.role, list)
@@ -100,7 +100,8 @@ func remedyKMSIdentity(f *facts) string {
 func remedyBucketPolicy(f *facts) string {
 	b := f.bucketName()
 	get := fmt.Sprintf("aws s3api get-bucket-policy --bucket %s --query Policy --output text", b)
-	bpa := fmt.Sprintf("Block Public Access denials (IgnorePublicAcls, RestrictPublicBuckets) read like resource-based policy denials too, so also check aws s3api get-public-access-block --bucket %s.", b)
+	bpa := fmt.Sprintf("Block Public Access denials (IgnorePublicAcls, RestrictPublicBuckets) read like resource-based policy denials too. What tells them apart: aws s3api get-public-access-block --bucket %s (and the account's, aws s3control get-public-access-block --account-id %s); if RestrictPublicBuckets or IgnorePublicAcls is true and the access relies on a public grant (a bucket policy statement with Principal \"*\" and no narrowing condition, or a public ACL), Block Public Access is what denies; otherwise the bucket policy.",
+		b, cmp.Or(f.owner, "<bucket owner account>"))
 	grant := fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":%q},"Action":%q,"Resource":%q}`, f.grantee(), f.action, f.bucketResource())
 	switch {
 	case f.why == "anonymous":
@@ -110,8 +111,8 @@ func remedyBucketPolicy(f *facts) string {
 		return fmt.Sprintf("%s (account %s) was denied %s on %s in account %s, and S3 gave no reason. A cross-account request needs both the bucket policy of %s granting the caller, e.g. %s, and the caller's own IAM policy allowing %s (check with %s). The bucket owner can check the policy, including Deny statements on aws:PrincipalOrgID, aws:SourceVpce or encryption headers: %s.",
 			f.principal, f.caller, f.action, f.resourceName(), f.owner, b, grant, f.action, f.simulate(), get)
 	case f.d.kind == kindExplicit:
-		return fmt.Sprintf("The bucket policy of %s explicitly denies %s on %s to %s. Inspect it: %s, and find the Deny whose conditions this request meets (aws:SecureTransport, aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID, s3:x-amz-server-side-encryption, s3:x-amz-acl; the request details are in the evidence). If the request went through an access point, check its policy too (aws s3control get-access-point-policy). %s",
-			b, f.action, f.resourceName(), f.principal, get, bpa)
+		return fmt.Sprintf("The bucket policy of %s explicitly denies %s on %s to %s. Inspect it: %s, and find the Deny whose conditions this request meets. %s Fix the request, or narrow the Deny (e.g. exempt %s with aws:PrincipalArn). If the request went through an access point, check its policy too (aws s3control get-access-point-policy). %s",
+			b, f.action, f.resourceName(), f.principal, get, f.denyConditions(), f.role, bpa)
 	}
 	return fmt.Sprintf("No statement in the bucket policy of %s allows %s on %s for %s. Add %s to it (%s shows the current one); a caller from another account also needs %s in its own IAM policy. If the request went through an access point, its policy must allow it as well. %s",
 		b, f.action, f.resourceName(), f.principal, grant, get, f.action, bpa)
@@ -129,11 +130,15 @@ func remedyKeyPolicy(f *facts) string {
 	grant := fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":%q},"Action":%q,"Resource":"*"}`, f.grantee(), action)
 	switch f.why {
 	case "region":
-		return fmt.Sprintf("KMS refused %s on %s for %s: the key may not exist in Region %s or in the account the request named (check the key ID, alias or ARN: aws kms describe-key --key-id %s --region %s), or its key policy does not allow the caller or explicitly denies it (%s).%s",
-			action, key, f.principal, cmp.Or(f.e.AWSRegion, "of the call"), key, cmp.Or(f.e.AWSRegion, "<region>"), get, f.bucketEncryptionHint())
+		return fmt.Sprintf("KMS refused %s on %s for %s: the key may not exist in Region %s or in the account the request named, or its key policy does not allow the caller or explicitly denies it. What tells them apart: aws kms describe-key --key-id %s --region %s fails with NotFoundException when the key is missing or in another Region (compare the Region in the key ARN with %s; S3 can use only a key in the bucket's Region); if it describes the key, the key policy refuses: %s, and add %s.%s",
+			action, key, f.principal, cmp.Or(f.e.AWSRegion, "of the call"), key, cmp.Or(f.e.AWSRegion, "<region>"), cmp.Or(f.e.AWSRegion, "the call's Region"), get, grant, f.bucketEncryptionHint())
 	case "kms-via-service":
+		viaGrant := grant
+		if f.e.EventSource == "s3.amazonaws.com" {
+			viaGrant = viaServiceStatement(f.grantee(), f.e.EventName, f.e.AWSRegion)
+		}
 		return fmt.Sprintf("%s needed %s on key %s on behalf of %s for %s on %s, and KMS refused. Either the key policy does not allow the caller (add %s: %s) or the caller's IAM policy lacks %s on the key (check with %s). SSE-KMS uploads need kms:GenerateDataKey, and kms:Decrypt for multipart uploads. The matching KMS event (invokedBy %s) names the resolved key ARN.%s",
-			strings.ToUpper(f.e.Service()), action, key, f.principal, f.e.EventName, cmp.Or(eventResource(f.e), "the resource"), grant, get, action, f.simulate(), f.e.EventSource, f.bucketEncryptionHint())
+			strings.ToUpper(f.e.Service()), action, key, f.principal, f.e.EventName, cmp.Or(eventResource(f.e), "the resource"), viaGrant, get, action, f.simulate(), f.e.EventSource, f.bucketEncryptionHint())
 	case "fallback":
 		return fmt.Sprintf("AWS gave no reason. %s (account %s) called %s on key %s in account %s: a cross-account KMS call needs both the key policy allowing the caller or its account (%s; add %s) and the caller's IAM policy allowing %s on the key ARN (check with %s).",
 			f.principal, f.caller, action, key, f.owner, get, grant, action, f.simulate())
@@ -248,7 +253,7 @@ func remedyExpired(f *facts) string {
 		return fmt.Sprintf("The signed request by %s for %s reached AWS after it expired (%s): a presigned URL used after its expiry, or a client clock that is off. Issue a new URL (signed with credentials that outlive it) or fix the client's clock (NTP).",
 			f.principal, f.action, f.e.ErrorCode)
 	}
-	return fmt.Sprintf("The temporary credentials of %s had expired when it called %s (%s). Refresh them (re-assume the role, or aws sso login), make sure the client refreshes credentials before they expire, and check the session length (DurationSeconds, the role's MaxSessionDuration: aws iam get-role --role-name %s --query Role.MaxSessionDuration). A presigned URL stops working when the credentials that signed it expire.",
+	return fmt.Sprintf("The temporary credentials of %s had expired when it called %s (%s). Refresh them (re-assume the role, or aws sso login) and confirm who the client now is with aws sts get-caller-identity, make sure the client refreshes credentials before they expire, and check the session length (DurationSeconds, the role's MaxSessionDuration: aws iam get-role --role-name %s --query Role.MaxSessionDuration). A presigned URL stops working when the credentials that signed it expire.",
 		f.principal, f.action, f.e.ErrorCode, iamName(f.role))
 }
 
@@ -458,13 +463,11 @@ func remedyCorrelated(u, k *Finding) string {
 	role := cmp.Or(k.Role, u.Role, u.Principal)
 	region := cmp.Or(k.Region, u.Region)
 	actions := `"kms:GenerateDataKey"`
-	multipart := u.EventName != "PutObject" && u.EventName != "CopyObject"
-	if multipart {
+	if u.EventName != "PutObject" && u.EventName != "CopyObject" {
 		actions = `["kms:GenerateDataKey","kms:Decrypt"]`
 	}
 	via := "s3." + cmp.Or(region, "<region>") + ".amazonaws.com"
-	keyStmt := fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":%q},"Action":%s,"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":%q}}}`,
-		grantee(role, u.PrincipalAccount, region), actions, via)
+	keyStmt := viaServiceStatement(grantee(role, u.PrincipalAccount, region), u.EventName, region)
 	iamStmt := fmt.Sprintf(`{"Effect":"Allow","Action":%s,"Resource":%q}`, actions, key)
 	getKey := fmt.Sprintf("aws kms get-key-policy --key-id %s --policy-name default", key)
 	s := fmt.Sprintf("S3 could not encrypt the %s by %s to %s with SSE-KMS: KMS refused %s on key %s (KMS event %s). ",
@@ -483,8 +486,8 @@ func remedyCorrelated(u, k *Finding) string {
 		s += fmt.Sprintf("KMS says the key does not exist in this Region, or no key policy allows the call, or one denies it. What tells them apart: aws kms describe-key --key-id %s --region %s fails with NotFoundException when the key is not in the bucket's Region %s (an SSE-KMS key must be in the bucket's Region; check the Region in the key ARN and the bucket's default key: aws s3api get-bucket-encryption --bucket %s); if it describes the key, the key policy is what refuses: add %s to it (%s).",
 			key, cmp.Or(region, "<region>"), cmp.Or(region, "of the bucket"), cmp.Or(u.Bucket, "<bucket>"), keyStmt, getKey)
 	case d.kind == kindExplicit:
-		s += fmt.Sprintf("The key policy explicitly denies it: find the Deny this call meets in %s (often kms:ViaService, kms:CallerAccount, aws:SourceVpce, aws:PrincipalOrgID or an encryption-context condition; S3 calls with kms:ViaService %s and encryption context aws:s3:arn = %s) and narrow it or exempt %s.",
-			getKey, via, s3ObjectARN(u), role)
+		s += fmt.Sprintf("The key policy explicitly denies it: find the Deny this call meets in %s (often kms:ViaService, kms:CallerAccount, aws:SourceVpce, aws:PrincipalOrgID or an encryption-context condition; S3 calls with kms:ViaService %s and encryption context aws:s3:arn = %s) and narrow it or exempt %s for %s.",
+			getKey, via, s3ObjectARN(u), role, strings.Trim(strings.ReplaceAll(actions, `","`, " and "), `[]"`))
 	case d.policy == policyResource:
 		s += fmt.Sprintf("No statement of the key policy allows %s to use the key: add %s (%s, then aws kms put-key-policy), or a grant: aws kms create-grant --key-id %s --grantee-principal %s --operations GenerateDataKey Decrypt. A caller from another account also needs %s in its own IAM policy.",
 			role, keyStmt, getKey, key, role, iamStmt)
@@ -517,4 +520,71 @@ func listPoliciesOf(arn string) string {
 		return fmt.Sprintf("aws iam list-attached-role-policies --role-name %s; aws iam list-role-policies --role-name %s", name, name)
 	}
 	return "aws iam get-account-authorization-details"
+}
+
+// viaServiceStatement is the key policy statement that lets principal use
+// a key for S3 uploads only: kms:GenerateDataKey, and kms:Decrypt for the
+// multipart calls, through S3 in the Region.
+func viaServiceStatement(principal, eventName, region string) string {
+	actions := `"kms:GenerateDataKey"`
+	if eventName != "PutObject" && eventName != "CopyObject" {
+		actions = `["kms:GenerateDataKey","kms:Decrypt"]`
+	}
+	return fmt.Sprintf(`{"Effect":"Allow","Principal":{"AWS":%q},"Action":%s,"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":%q}}}`,
+		principal, actions, "s3."+cmp.Or(region, "<region>")+".amazonaws.com")
+}
+
+// putPolicyCommand is the CLI that adds an inline policy allowing action
+// on resource to a role or user, or "" for other principals.
+func putPolicyCommand(arn, action, resource string) string {
+	kind := iamKind(arn)
+	if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":"+kind+"/") || action == "" {
+		return ""
+	}
+	doc := `{"Version":"2012-10-17","Statement":[` + allowStatement(action, resource) + `]}`
+	return fmt.Sprintf("; e.g. aws iam put-%s-policy --%s-name %s --policy-name allow-%s --policy-document '%s'",
+		kind, kind, iamName(arn), strings.NewReplacer(":", "-", "*", "all").Replace(strings.ToLower(action)), doc)
+}
+
+// denyConditions says, for each condition key bucket policies commonly
+// deny on, what this request carried and whether such a Deny matches it.
+func (f *facts) denyConditions() string {
+	e, rp := f.e, &f.e.RequestParameters
+	var parts []string
+	switch sse := strings.ToLower(rp.SSE); {
+	case rp.SSECustomerAlgorithm != "":
+		parts = append(parts, "it used SSE-C (x-amz-server-side-encryption-customer-algorithm), so a Deny requiring s3:x-amz-server-side-encryption = aws:kms matches")
+	case sse == "" && carriesACL(e.EventName):
+		parts = append(parts, "it carried no x-amz-server-side-encryption header, so a Deny on s3:x-amz-server-side-encryption (Null = true, or StringNotEquals aws:kms) matches")
+	case sse == "aws:kms" || sse == "aws:kms:dsse":
+		if rp.SSEKMSKeyID != "" {
+			parts = append(parts, fmt.Sprintf("it asked for SSE-KMS with key %s, so a Deny on s3:x-amz-server-side-encryption-aws-kms-key-id matches unless the policy names that key", rp.SSEKMSKeyID))
+		} else {
+			parts = append(parts, "it asked for SSE-KMS without naming a key, so a Deny requiring a specific s3:x-amz-server-side-encryption-aws-kms-key-id matches")
+		}
+	case sse != "":
+		parts = append(parts, fmt.Sprintf("it carried x-amz-server-side-encryption %q, so a Deny requiring aws:kms matches", rp.SSE))
+	}
+	switch {
+	case e.TLSDetails != nil && e.TLSDetails.TLSVersion != "":
+		parts = append(parts, fmt.Sprintf("it came over %s, so an aws:SecureTransport = false Deny does not match", e.TLSDetails.TLSVersion))
+	case e.TLSDetails == nil && eventVersionAtLeast(e.EventVersion, 1, 8):
+		parts = append(parts, "it came without TLS (no tlsDetails), so a Deny on aws:SecureTransport = false matches")
+	}
+	if v := e.VPCEndpoint(); v != "" {
+		parts = append(parts, fmt.Sprintf("it came through VPC endpoint %s, so a Deny with StringNotEquals aws:SourceVpce matches unless it lists %s", v, v))
+	} else if isIPAddress(e.SourceIPAddress) {
+		parts = append(parts, fmt.Sprintf("it came from %s, not through a VPC endpoint, so a Deny requiring aws:SourceVpce (or aws:SourceIp outside %s) matches", e.SourceIPAddress, e.SourceIPAddress))
+	}
+	if carriesACL(e.EventName) {
+		if rp.ACL == "" {
+			parts = append(parts, "it carried no x-amz-acl, so a Deny requiring s3:x-amz-acl = bucket-owner-full-control matches")
+		} else if rp.ACL != "bucket-owner-full-control" {
+			parts = append(parts, fmt.Sprintf("it carried x-amz-acl %q, so a Deny requiring s3:x-amz-acl = bucket-owner-full-control matches", rp.ACL))
+		}
+	}
+	if len(parts) == 0 {
+		return "The record shows none of the request details such conditions test (aws:SecureTransport, aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID, s3:x-amz-server-side-encryption, s3:x-amz-acl); check them in turn."
+	}
+	return "This request: " + strings.Join(parts, "; ") + ". Other keys to check: aws:PrincipalOrgID, aws:PrincipalArn."
 }

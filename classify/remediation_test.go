@@ -1,0 +1,179 @@
+package classify
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/remediation/*.golden from the current output")
+
+// remediationCases are every judge case, then the incidents of a denied
+// upload and the KMS call S3 made for it, one per way KMS can refuse.
+func remediationCases(t *testing.T) []struct {
+	name string
+	f    Finding
+} {
+	var cases []struct {
+		name string
+		f    Finding
+	}
+	for _, tc := range judgeCases() {
+		e := mustParse(t, raw(t, tc.event))
+		cases = append(cases, struct {
+			name string
+			f    Finding
+		}{tc.name, NewFinding(e, Judge(e), "")})
+	}
+	kmsMsg := func(ctx string) string {
+		return "User: " + sessionARN + " is not authorized to perform: kms:GenerateDataKey on resource: " + keyARN + " " + ctx
+	}
+	for _, k := range []struct {
+		name string
+		m    map[string]any
+	}{
+		{"KMS event without a message", viaS3("k", at(48, 45))},
+		{"key policy allows nothing", with(viaS3("k", at(48, 45)), "errorMessage", kmsMsg("because no resource-based policy allows the kms:GenerateDataKey action"))},
+		{"key policy denies", with(viaS3("k", at(48, 45)), "errorMessage", kmsMsg("with an explicit deny in a resource-based policy"))},
+		{"IAM policy allows nothing", with(viaS3("k", at(48, 45)), "errorMessage", kmsMsg("because no identity-based policy allows the kms:GenerateDataKey action"))},
+		{"IAM policy denies", with(viaS3("k", at(48, 45)), "errorMessage", kmsMsg("with an explicit deny in an identity-based policy"))},
+		{"key not in the Region", with(viaS3("k", at(48, 45)), "errorMessage", "User: "+sessionARN+" is not authorized to perform: kms:GenerateDataKey on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access")},
+		{"key disabled", with(viaS3("k", at(48, 45)), "errorCode", "DisabledException", "errorMessage", keyARN+" is disabled.")},
+		{"SCP denies kms:GenerateDataKey", with(viaS3("k", at(48, 45)), "errorMessage", kmsMsg("with an explicit deny in a service control policy"))},
+	} {
+		for _, u := range []map[string]any{upload("u", at(48, 45)), with(upload("u", at(48, 45)), "eventName", "CreateMultipartUpload")} {
+			fs := runEngine(t, EngineConfig{}, u, k.m)
+			if len(fs) != 1 {
+				t.Fatalf("%s: %d findings, want one incident", k.name, len(fs))
+			}
+			cases = append(cases, struct {
+				name string
+				f    Finding
+			}{fmt.Sprintf("incident: %s, %s", u["eventName"], k.name), fs[0]})
+		}
+	}
+	return cases
+}
+
+// TestRemediationGolden keeps the remediation of every control in golden
+// files, one per control, so that a change of wording is reviewed as text.
+// go test ./classify -run RemediationGolden -update rewrites them.
+func TestRemediationGolden(t *testing.T) {
+	files := map[Control]*bytes.Buffer{}
+	for _, tc := range remediationCases(t) {
+		f := tc.f
+		if f.Remediation == "" || strings.Contains(f.Remediation, "%!") {
+			t.Errorf("%s: remediation %q", tc.name, f.Remediation)
+		}
+		b := files[f.Control]
+		if b == nil {
+			b = new(bytes.Buffer)
+			files[f.Control] = b
+		}
+		fmt.Fprintf(b, "== %s (%s/%s, %s)\n%s\n\n", tc.name, f.Layer, f.Control, f.Confidence, f.Remediation)
+	}
+	for _, c := range []Control{ControlIdentityPolicy, ControlBucketPolicy, ControlBucketEncryption, ControlKMSKeyPolicy,
+		ControlKMSKeyState, ControlSCP, ControlRCP, ControlPermissionsBoundary, ControlSessionPolicy, ControlObjectOwnership,
+		ControlACL, ControlBlockPublicAccess, ControlVPCEndpointPolicy, ControlExpiredCredentials, ControlInvalidCredentials,
+		ControlUnknown, ControlRequestError} {
+		if files[c] == nil {
+			t.Errorf("no case yields control %s", c)
+		}
+	}
+	dir := filepath.Join("testdata", "remediation")
+	if *update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for c, b := range files {
+		path := filepath.Join(dir, string(c)+".golden")
+		if *update {
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (go test ./classify -run RemediationGolden -update creates it)", err)
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("%s differs from the golden file (rewrite it with -update after review):\n%s", path, lineDiff(string(want), b.String()))
+		}
+	}
+}
+
+// lineDiff lists the lines only one of want and got has.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var out []string
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			out = append(out, "- "+l)
+		}
+	}
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestRemediationNamesNames: the concrete next step of each control names
+// the principal (or its role), the action and the resource, and carries
+// the statement or command the issue asks for.
+func TestRemediationNamesNames(t *testing.T) {
+	for _, tc := range remediationCases(t) {
+		f := tc.f
+		r := f.Remediation
+		if f.Control == ControlRequestError || f.Layer == LayerCredentials && !strings.Contains(r, "get-caller-identity") {
+			if f.Layer == LayerCredentials {
+				t.Errorf("%s: credentials remediation without aws sts get-caller-identity: %s", tc.name, r)
+			}
+			continue
+		}
+		if !strings.Contains(r, sessionARN) && !strings.Contains(r, roleARN) && !strings.Contains(r, f.Principal) {
+			t.Errorf("%s: remediation names no principal: %s", tc.name, r)
+		}
+		var want []string
+		switch f.Control {
+		case ControlIdentityPolicy:
+			want = []string{`{"Effect":"Allow"`}
+			if strings.Contains(r, "explicitly denies") {
+				want = []string{"Deny"}
+			}
+		case ControlKMSKeyPolicy:
+			want = []string{"get-key-policy"}
+		case ControlSCP:
+			want = []string{"SERVICE_CONTROL_POLICY"}
+		case ControlRCP:
+			want = []string{"RESOURCE_CONTROL_POLICY"}
+		case ControlPermissionsBoundary:
+			want = []string{"PermissionsBoundary"}
+		case ControlSessionPolicy:
+			want = []string{"AssumeRole"}
+		case ControlACL:
+			want = []string{"--acl bucket-owner-full-control", "BucketOwnerEnforced"}
+		case ControlBlockPublicAccess:
+			want = []string{"get-public-access-block"}
+		}
+		if strings.HasPrefix(tc.name, "incident:") && f.Layer == LayerKMS && f.Control == ControlKMSKeyPolicy {
+			want = append(want, "kms:ViaService")
+			if strings.Contains(tc.name, "CreateMultipartUpload") {
+				want = append(want, "kms:Decrypt")
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(r, w) {
+				t.Errorf("%s (%s): remediation lacks %q: %s", tc.name, f.Control, w, r)
+			}
+		}
+	}
+}
