@@ -34,7 +34,7 @@ the next step to check.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newReportCmd(e), newVersionCmd(e))
 	return root
 }
 

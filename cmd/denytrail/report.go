@@ -1,0 +1,503 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/spf13/cobra"
+
+	"github.com/denytrail/denytrail/classify"
+	"github.com/denytrail/denytrail/history"
+	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/report"
+	"github.com/denytrail/denytrail/scan"
+)
+
+const reportExitCodesHelp = `Exit codes:
+  0    completed, every input read, and --fail-on did not trigger
+  1    could not run (bad flags, no readable input), or the history or a
+       report could not be written
+  2    completed, but some inputs or records could not be read (named on stderr)
+  3    completed, every input read, and --fail-on triggered: "new" when a
+       pattern appeared that no compared day had, "any" when there were findings
+  130  interrupted: the report covers what was read; the history is not saved
+  2 wins over 3.`
+
+// reportFlags are the flags of the report command.
+type reportFlags struct {
+	day         string
+	history     string
+	baseline    int
+	format      string
+	outputs     []string
+	failOn      string
+	allFailures bool
+	workers     int
+	progress    string
+}
+
+// The --fail-on values.
+const (
+	failOnNever = "never"
+	failOnNew   = "new"
+	failOnAny   = "any"
+)
+
+func newReportCmd(e *env) *cobra.Command {
+	var (
+		o   reportFlags
+		src sourceFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "report --day YYYY-MM-DD|yesterday [flags] SOURCE...",
+		Short: "Write the daily report of one UTC day: what is new, what jumped, what stopped",
+		Long: `Report scans exactly one UTC day of CloudTrail records from each SOURCE (as
+scan does; for s3:// archives it also reads the files delivered just after
+midnight), groups the denials into patterns (layer, control, role, action,
+bucket or KMS key), and compares them with the previous days' summaries in
+the history: which patterns are new, which stopped, and which jumped.
+
+The day's summary is saved to the history, one small JSON file per day
+(DIR/YYYY-MM-DD.json, written atomically, or s3://BUCKET/PREFIX/YYYY-MM-DD.json
+in one PUT). Running a day again replaces its file. A missing or damaged
+history file is reported and skipped, never fatal; with no history at all,
+every pattern counts as new.
+
+A pattern jumped when today's count is at least twice its daily mean over
+the compared days and at least 5 more. A pattern stopped when the newest
+compared day had it and today does not.
+
+--output may be given several times. Each output's format follows its
+extension (.md, .html, .json) unless --format is given; "{day}" in a path
+becomes the day, for jobs without a shell. Outputs may be s3://BUCKET/KEY.
+
+` + reportExitCodesHelp,
+		Example: indent(`
+# A daily job: yesterday's denials from an organization trail, history in S3,
+# a Markdown and an HTML report next to it, exit 3 when something is new:
+denytrail report --day yesterday --history s3://denytrail-reports/history \
+  -o s3://denytrail-reports/daily/{day}.md -o s3://denytrail-reports/daily/{day}.html \
+  --fail-on new s3://org-trail-logs/AWSLogs/o-abc123defg/
+
+# Fill the history with the week before, then report the day (re-running a
+# day replaces its summary):
+for d in 2026-11-19 2026-11-20 2026-11-21 2026-11-22 2026-11-23 2026-11-24 2026-11-25; do
+  denytrail report --day $d s3://trail-bucket > /dev/null
+done
+denytrail report --day 2026-11-26 -o report.html -o report.md s3://trail-bucket`),
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd, e, args, &o, &src)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.day, "day", "", "the UTC `DAY` to report: YYYY-MM-DD or yesterday (required)")
+	f.StringVar(&o.history, "history", "./denytrail-history", "where daily summaries are kept: a `DIR` or s3://BUCKET/PREFIX")
+	f.IntVar(&o.baseline, "baseline", 7, "compare with this many previous `DAYS`")
+	f.StringVarP(&o.format, "format", "f", "", "output format: markdown, html or json (default: each output's extension, else markdown)")
+	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to `FILE` or s3://BUCKET/KEY instead of stdout (repeatable; {day} is replaced)")
+	f.StringVar(&o.failOn, "fail-on", failOnNever, "exit 3 on: new (a new pattern), any (any finding), never")
+	f.BoolVar(&o.allFailures, "all-failures", false, "keep every failed call, not only the PutObject family and KMS")
+	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
+	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
+	src.register(cmd)
+	return cmd
+}
+
+// reportOutput is one --output: where, and in which format.
+type reportOutput struct {
+	path   string // a local path, or "" with bucket/key set
+	bucket string
+	key    string
+	format report.Format
+}
+
+func (r reportOutput) String() string {
+	if r.bucket != "" {
+		return "s3://" + r.bucket + "/" + r.key
+	}
+	return r.path
+}
+
+func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *sourceFlags) error {
+	ctx := cmd.Context()
+	now := time.Now().UTC()
+	if o.day == "" {
+		return usageError(cmd, "--day is required: YYYY-MM-DD or yesterday")
+	}
+	date, err := parseDay(o.day, now)
+	if err != nil {
+		return usageError(cmd, "--day: %v", err)
+	}
+	day := date.Format(history.DateLayout)
+	outputs, stdoutFormat, err := reportOutputs(o, cmd.Flags().Changed("format"), day)
+	if err != nil {
+		return usageError(cmd, "%v", err)
+	}
+	switch o.failOn {
+	case failOnNever, failOnNew, failOnAny:
+	default:
+		return usageError(cmd, "--fail-on %q: want new, any or never", o.failOn)
+	}
+	if o.baseline < 0 || o.baseline > history.MaxBaseline {
+		return usageError(cmd, "--baseline %d: want 0 to %d days", o.baseline, history.MaxBaseline)
+	}
+	until := date.Add(24*time.Hour - time.Nanosecond)
+	if now.Before(until) {
+		fmt.Fprintf(e.stderr, "denytrail: note: %s is not over yet: the report and its history cover events until now; run it again tomorrow to complete the day\n", day)
+	}
+
+	opts := &sourceOptions{
+		Profile:     src.profile,
+		Regions:     src.regions,
+		Accounts:    src.accounts,
+		EndpointURL: src.endpointURL,
+		Since:       date,
+		Until:       until,
+		AllFailures: o.allFailures,
+	}
+	clients := &s3Clients{opts: opts}
+	store, err := openHistory(ctx, o.history, clients)
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	for i := range outputs {
+		if outputs[i].bucket != "" {
+			if _, err := clients.get(ctx, outputs[i].bucket); err != nil {
+				return &exitError{code: exitFailure, err: fmt.Errorf("--output %s: %w", outputs[i], err)}
+			}
+		}
+	}
+	var sources []ingest.Source
+	for _, a := range args {
+		s, err := openSource(ctx, e, a, opts)
+		if err != nil {
+			return &exitError{code: exitFailure, err: err}
+		}
+		sources = append(sources, s)
+	}
+
+	counters := new(scan.Counters)
+	stopProgress := startProgress(e.stderr, o.progress, counters)
+	res, err := scan.Run(ctx, scan.Config{
+		Filter:   classify.Filter{AllFailures: o.allFailures},
+		Since:    date,
+		Until:    until,
+		Workers:  o.workers,
+		Counters: counters,
+	}, sources)
+	stopProgress()
+	if err != nil {
+		return &exitError{code: exitFailure, err: err}
+	}
+	for _, p := range res.Stats.Skipped {
+		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+	}
+	for _, p := range res.Stats.Notes {
+		fmt.Fprintf(e.stderr, "denytrail: note: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+	}
+	if res.Unreadable {
+		return &exitError{code: exitFailure, err: errors.New("no input could be read: the history is not saved")}
+	}
+
+	interrupted := res.Interrupted
+	base, err := history.LoadBaseline(ctx, store, date, o.baseline)
+	if err != nil {
+		interrupted = true
+	}
+	warnHistory(e, store, base, o.baseline)
+	daily := report.NewDaily(report.New(res.Stats, res.Findings), date, base)
+
+	var failed []error
+	saved := false
+	if !interrupted {
+		if err := store.Save(ctx, daily.Today); err != nil {
+			failed = append(failed, fmt.Errorf("history not saved: %w", err))
+		} else {
+			saved = true
+		}
+	}
+	if len(outputs) == 0 {
+		if err := report.RenderDaily(e.stdout, stdoutFormat, daily); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	for _, out := range outputs {
+		if err := writeDaily(ctx, clients, out, daily); err != nil {
+			failed = append(failed, err)
+		}
+	}
+
+	c := &daily.Comparison
+	msg := fmt.Sprintf("denytrail: %s: %d new, %d jumped, %d stopped; %s in %s",
+		day, len(c.New), len(c.Jumped), len(c.Stopped), countOf(daily.Today.Findings, "finding", "findings"),
+		countOf(len(daily.Today.Patterns), "pattern", "patterns"))
+	if saved {
+		msg += "; history saved to " + report.Terminal(store.String())
+	}
+	fmt.Fprintln(e.stderr, msg)
+
+	switch {
+	case interrupted:
+		fmt.Fprintln(e.stderr, "denytrail: interrupted: the report covers only what was read; the history is not saved")
+		return &exitError{code: exitInterrupted}
+	case len(failed) > 0:
+		return &exitError{code: exitFailure, err: errors.Join(failed...)}
+	case len(res.Stats.Skipped) > 0:
+		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", len(res.Stats.Skipped))
+		return &exitError{code: exitSkipped}
+	case o.failOn == failOnNew && len(c.New) > 0:
+		return &exitError{code: exitFindings}
+	case o.failOn == failOnAny && daily.Today.Findings > 0:
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// countOf returns "1 thing" or "n things".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// parseDay reads --day: a date (YYYY-MM-DD, UTC) or "yesterday", and
+// returns the start of that UTC day. Days that have not begun are refused.
+func parseDay(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	var d time.Time
+	if strings.EqualFold(s, "yesterday") {
+		d = history.Midnight(now).AddDate(0, 0, -1)
+	} else {
+		t, err := time.Parse(history.DateLayout, s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a day: want YYYY-MM-DD or yesterday", s)
+		}
+		d = t
+	}
+	if d.After(now) {
+		return time.Time{}, fmt.Errorf("%s has not begun yet (it is %s UTC)", d.Format(history.DateLayout), now.Format("2006-01-02 15:04"))
+	}
+	return d, nil
+}
+
+// reportOutputs resolves the --output values: {day} replaced, s3:// URLs
+// split, and each one's format: --format when given, else the extension,
+// else Markdown. It also returns the format for stdout.
+func reportOutputs(o *reportFlags, formatGiven bool, day string) ([]reportOutput, report.Format, error) {
+	var fixed report.Format
+	if formatGiven {
+		f, err := report.ParseDailyFormat(o.format)
+		if err != nil {
+			return nil, "", fmt.Errorf("--format: %v", err)
+		}
+		fixed = f
+	}
+	var outs []reportOutput
+	for _, raw := range o.outputs {
+		p := strings.ReplaceAll(raw, "{day}", day)
+		if p == "" || p == "-" {
+			return nil, "", fmt.Errorf("--output %q: want a file or s3://BUCKET/KEY (without --output the report goes to stdout)", raw)
+		}
+		out := reportOutput{path: p, format: fixed}
+		if strings.HasPrefix(strings.ToLower(p), "s3://") {
+			bucket, key, err := ingest.ParseS3URL(p)
+			if err != nil {
+				return nil, "", fmt.Errorf("--output: %v", err)
+			}
+			if key == "" || strings.HasSuffix(key, "/") {
+				return nil, "", fmt.Errorf("--output %s: name the object, not a folder (s3://BUCKET/KEY)", p)
+			}
+			out = reportOutput{bucket: bucket, key: key, format: fixed}
+		} else if strings.Contains(p, "://") {
+			return nil, "", fmt.Errorf("--output %s: want a file or s3://BUCKET/KEY", p)
+		}
+		if out.format == "" {
+			out.format = formatOfPath(p)
+		}
+		outs = append(outs, out)
+	}
+	return outs, cmp.Or(fixed, report.Markdown), nil
+}
+
+// formatOfPath is the daily report format a file name's extension asks
+// for, Markdown when it asks for none.
+func formatOfPath(p string) report.Format {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".html", ".htm":
+		return report.HTML
+	case ".json":
+		return report.JSON
+	}
+	return report.Markdown
+}
+
+// openHistory returns the store that --history names.
+func openHistory(ctx context.Context, loc string, clients *s3Clients) (history.Store, error) {
+	switch {
+	case loc == "":
+		return nil, errors.New("--history: empty: want a directory or s3://BUCKET/PREFIX")
+	case strings.HasPrefix(strings.ToLower(loc), "s3://"):
+		bucket, prefix, err := ingest.ParseS3URL(loc)
+		if err != nil {
+			return nil, fmt.Errorf("--history: %w", err)
+		}
+		client, err := clients.get(ctx, bucket)
+		if err != nil {
+			return nil, fmt.Errorf("--history %s: %w", loc, err)
+		}
+		return history.NewS3(client, bucket, prefix), nil
+	case strings.Contains(loc, "://"):
+		return nil, fmt.Errorf("--history %s: want a directory or s3://BUCKET/PREFIX", loc)
+	}
+	return history.NewDir(loc), nil
+}
+
+// warnHistory says on stderr which previous days the comparison lacks.
+func warnHistory(e *env, store history.Store, b history.Baseline, asked int) {
+	for _, p := range b.Unreadable {
+		fmt.Fprintf(e.stderr, "denytrail: history: skipped %s\n", report.Terminal(p.Reason))
+	}
+	switch {
+	case asked == 0:
+	case len(b.Days) == 0:
+		fmt.Fprintf(e.stderr, "denytrail: history: no summary of the previous %d day(s) in %s: every pattern counts as new\n",
+			asked, report.Terminal(store.String()))
+	case len(b.Missing) > 0:
+		fmt.Fprintf(e.stderr, "denytrail: history: no summary for %s in %s\n",
+			strings.Join(b.Missing, ", "), report.Terminal(store.String()))
+	}
+}
+
+// writeDaily renders the report into out: a local file written to a
+// temporary name and renamed into place, or one S3 PutObject.
+func writeDaily(ctx context.Context, clients *s3Clients, out reportOutput, d *report.Daily) error {
+	var buf bytes.Buffer
+	if err := report.RenderDaily(&buf, out.format, d); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	if out.bucket == "" {
+		return writeFileAtomic(out.path, buf.Bytes())
+	}
+	client, err := clients.get(ctx, out.bucket)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	_, err = client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:      aws.String(out.bucket),
+		Key:         aws.String(out.key),
+		Body:        bytes.NewReader(buf.Bytes()),
+		ContentType: aws.String(contentType(out.format)),
+	})
+	if err != nil {
+		return fmt.Errorf("writing %s (needs s3:PutObject): %w", out, err)
+	}
+	return nil
+}
+
+// contentType is the media type of a daily report format.
+func contentType(f report.Format) string {
+	switch f {
+	case report.HTML:
+		return "text/html; charset=utf-8"
+	case report.JSON:
+		return "application/json"
+	}
+	return "text/markdown; charset=utf-8"
+}
+
+// writeFileAtomic writes b to path through a temporary file in the same
+// directory (created if need be, as {day} may name one), renamed into
+// place only once complete. A path that is not a regular file
+// (/dev/stdout, a named pipe) is written directly.
+func writeFileAtomic(path string, b []byte) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// s3Clients hands out one S3 client per bucket, for the history and the
+// report outputs, configured like the s3:// source: the AWS config of the
+// command line, path-style with --endpoint-url, and otherwise the bucket's
+// own region. A bucket that does not exist is an error at once, before a
+// long scan.
+type s3Clients struct {
+	opts     *sourceOptions
+	byBucket map[string]*s3.Client
+}
+
+func (c *s3Clients) get(ctx context.Context, bucket string) (*s3.Client, error) {
+	if cl := c.byBucket[bucket]; cl != nil {
+		return cl, nil
+	}
+	cfg, err := loadAWSConfig(ctx, c.opts)
+	if err != nil {
+		return nil, err
+	}
+	var optFns []func(*s3.Options)
+	if c.opts.EndpointURL != "" {
+		optFns = append(optFns, func(so *s3.Options) { so.UsePathStyle = true })
+		if cfg.Region == "" {
+			cfg.Region = probeRegion
+		}
+	}
+	probe := cfg.Copy()
+	if probe.Region == "" {
+		probe.Region = probeRegion
+	}
+	region, err := ingest.S3BucketRegion(ctx, ingest.NewS3Client(probe, optFns...), bucket)
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case isNotFound(err):
+		return nil, err
+	case region != "" && c.opts.EndpointURL == "":
+		cfg.Region = region
+	case region == "" && cfg.Region == "":
+		// Credentials are missing or S3 is unreachable: say why.
+		return nil, err
+	}
+	// Otherwise go on in the configured region: the requests will say
+	// what is wrong.
+	cl := ingest.NewS3Client(cfg, optFns...)
+	if c.byBucket == nil {
+		c.byBucket = map[string]*s3.Client{}
+	}
+	c.byBucket[bucket] = cl
+	return cl, nil
+}
