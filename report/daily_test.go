@@ -3,9 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/history"
 )
 
@@ -113,4 +116,41 @@ func TestParseDailyFormat(t *testing.T) {
 	if err := Render(new(bytes.Buffer), HTML, dailyFixture().Report); err == nil {
 		t.Error("Render accepted html, which only daily reports have")
 	}
+}
+
+// BenchmarkDaily renders the daily report of 10,000 findings in 1,000
+// patterns, half of them new, in each format.
+func BenchmarkDaily(b *testing.B) {
+	var today, before []classify.Finding
+	for i := range 10_000 {
+		p := i % 1000
+		f := dailyFinding(fmt.Sprintf("e%05d", i), dailyDate.Add(time.Duration(i)*8*time.Second),
+			"s3.amazonaws.com", "PutObject", fmt.Sprintf("arn:aws:iam::111122223333:role/r%03d", p), "bucket", "k", "",
+			classify.LayerIAM, classify.ControlIdentityPolicy, classify.Low, "Access Denied", "Check the role's policies.")
+		today = append(today, f)
+		if p%2 == 0 {
+			f.EventTime = f.EventTime.AddDate(0, 0, -1)
+			before = append(before, f)
+		}
+	}
+	prev := dailyDate.AddDate(0, 0, -1)
+	base := history.Baseline{Days: []*history.Day{history.NewDay(prev, before, classify.Patterns(before))}}
+	d := NewDaily(New(Stats{}, today), dailyDate, base)
+	for _, f := range DailyFormats() {
+		b.Run(string(f), func(b *testing.B) {
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := RenderDaily(&buf, f, d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(buf.Len()))
+		})
+	}
+	b.Run("new", func(b *testing.B) {
+		for b.Loop() {
+			NewDaily(New(Stats{}, today), dailyDate, base)
+		}
+	})
 }
