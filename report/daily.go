@@ -129,6 +129,24 @@ func renderDailyJSON(w *stickyWriter, d *Daily) error {
 // The helpers below compute the text the human daily formats share; they
 // return raw strings that the caller escapes for its format.
 
+// maxDailyRows bounds each table of the human daily formats, so that a day
+// with thousands of patterns still gives a page a browser, a wiki or a chat
+// renders; the JSON format has them all.
+const maxDailyRows = 200
+
+// capRows returns the rows a table shows and how many it leaves out.
+func capRows[T any](rows []T) ([]T, int) {
+	if len(rows) <= maxDailyRows {
+		return rows, 0
+	}
+	return rows[:maxDailyRows], len(rows) - maxDailyRows
+}
+
+// moreText is the line under a table that left out n rows.
+func moreText(n int) string {
+	return fmt.Sprintf("... and %d more (all of them are in the JSON report)", n)
+}
+
 // dailyHeadline is the first sentence of a daily report: what is new.
 func dailyHeadline(d *Daily) string {
 	c := &d.Comparison

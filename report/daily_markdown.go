@@ -36,11 +36,13 @@ func renderDailyMarkdown(w *stickyWriter, d *Daily) {
 	} else {
 		w.printf("| Findings | Layer | Principal | Action | Resource | First seen | Last seen | Example event |\n")
 		w.printf("|--:|---|---|---|---|---|---|---|\n")
-		for _, ch := range c.New {
+		rows, more := capRows(c.New)
+		for _, ch := range rows {
 			p := ch.Pattern
 			mdRow(w, strconv.Itoa(p.Count), patternLayer(p), p.Principal, p.Action, p.Resource,
 				dayClock(p.FirstSeen, date), dayClock(p.LastSeen, date), firstExample(p))
 		}
+		mdMore(w, more)
 		rem := remedies(d.Report.Findings)
 		var items []string
 		for _, ch := range c.New {
@@ -65,21 +67,25 @@ func renderDailyMarkdown(w *stickyWriter, d *Daily) {
 			len(c.Jumped), history.JumpFactor, history.JumpMinIncrease)
 		w.printf("| Today | Daily mean before | Layer | Principal | Action | Resource | Last seen |\n")
 		w.printf("|--:|--:|---|---|---|---|---|\n")
-		for _, ch := range c.Jumped {
+		rows, more := capRows(c.Jumped)
+		for _, ch := range rows {
 			p := ch.Pattern
 			mdRow(w, strconv.Itoa(ch.Today), meanText(ch.Mean), patternLayer(p), p.Principal, p.Action, p.Resource,
 				dayClock(p.LastSeen, date))
 		}
+		mdMore(w, more)
 	}
 
 	if len(c.Stopped) > 0 {
 		w.printf("\n## Stopped (%d)\n\nSeen on %s, not today.\n\n", len(c.Stopped), mdEscape(c.Compared[0]))
 		w.printf("| Findings then | Layer | Principal | Action | Resource | Last seen |\n")
 		w.printf("|--:|---|---|---|---|---|\n")
-		for _, ch := range c.Stopped {
+		rows, more := capRows(c.Stopped)
+		for _, ch := range rows {
 			p := ch.Pattern
 			mdRow(w, strconv.Itoa(p.Count), patternLayer(p), p.Principal, p.Action, p.Resource, timeText(p.LastSeen))
 		}
+		mdMore(w, more)
 	}
 
 	w.printf("\n## All patterns today (%d)\n\n", len(d.Today.Patterns))
@@ -88,10 +94,12 @@ func renderDailyMarkdown(w *stickyWriter, d *Daily) {
 	} else {
 		w.printf("| Status | Findings | Layer | Principal | Action | Resource | First seen | Last seen |\n")
 		w.printf("|---|--:|---|---|---|---|---|---|\n")
-		for _, p := range d.Today.Patterns {
+		rows, more := capRows(d.Today.Patterns)
+		for _, p := range rows {
 			mdRow(w, string(c.Status[p.ID]), strconv.Itoa(p.Count), patternLayer(p), p.Principal, p.Action, p.Resource,
 				dayClock(p.FirstSeen, date), dayClock(p.LastSeen, date))
 		}
+		mdMore(w, more)
 		markdownHourly(w, d.Today)
 	}
 
@@ -104,6 +112,13 @@ func renderDailyMarkdown(w *stickyWriter, d *Daily) {
 	}
 	mdProblems(w, "Skipped inputs", d.Report.Stats.Skipped)
 	mdProblems(w, "Notes", d.Report.Stats.Notes)
+}
+
+// mdMore ends a table that left out n rows with a line that says so.
+func mdMore(w *stickyWriter, n int) {
+	if n > 0 {
+		w.printf("\n%s\n", mdEscape(moreText(n)))
+	}
 }
 
 // markdownHourly writes the findings per hour as a table of the hours that

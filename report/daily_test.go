@@ -154,3 +154,35 @@ func BenchmarkDaily(b *testing.B) {
 		}
 	})
 }
+
+// TestDailyCapsTables: a day with more patterns than a table shows lists
+// the first maxDailyRows and says how many more there are; JSON has all.
+func TestDailyCapsTables(t *testing.T) {
+	var fs []classify.Finding
+	n := maxDailyRows + 5
+	for i := range n {
+		fs = append(fs, dailyFinding(fmt.Sprintf("e%04d", i), dailyDate.Add(time.Duration(i)*time.Minute),
+			"s3.amazonaws.com", "PutObject", fmt.Sprintf("arn:aws:iam::111122223333:role/r%04d", i), "bucket", "k", "",
+			classify.LayerIAM, classify.ControlIdentityPolicy, classify.Low, "Access Denied", ""))
+	}
+	d := NewDaily(New(Stats{}, fs), dailyDate, history.Baseline{})
+	more := "... and 5 more (all of them are in the JSON report)"
+	md := renderDailyString(t, Markdown, d)
+	if got := strings.Count(md, "| iam/identity-policy |"); got != 2*maxDailyRows {
+		t.Errorf("markdown has %d pattern rows, want %d in each of the new and all-patterns tables", got, maxDailyRows)
+	}
+	if got := strings.Count(md, mdEscape(more)); got != 2 {
+		t.Errorf("markdown says %q %d times, want 2", more, got)
+	}
+	page := renderDailyString(t, HTML, d)
+	if got := strings.Count(page, "<tr><td"); got != 2*maxDailyRows {
+		t.Errorf("html has %d pattern rows, want %d", got, 2*maxDailyRows)
+	}
+	if got := strings.Count(page, `<p class="muted">`+more+`</p>`); got != 2 {
+		t.Errorf("html says %q %d times, want 2", more, got)
+	}
+	var doc struct{ Comparison struct{ New []json.RawMessage } }
+	if err := json.Unmarshal([]byte(renderDailyString(t, JSON, d)), &doc); err != nil || len(doc.Comparison.New) != n {
+		t.Errorf("json has %d new patterns, want all %d (%v)", len(doc.Comparison.New), n, err)
+	}
+}

@@ -42,12 +42,16 @@ type htmlPage struct {
 	Cards      []htmlCard
 	Notes      []string
 	New        []htmlRow
+	NewMore    string
 	Remedies   []htmlRemedy
 	JumpRule   string
 	Jumped     []htmlRow
+	JumpedMore string
 	StoppedDay string
 	Stopped    []htmlRow
+	StopMore   string
 	Patterns   []htmlRow
+	AllMore    string
 	Chart      htmlChart
 	Sources    []string
 	ReadLine   string
@@ -149,7 +153,9 @@ func newHTMLPage(d *Daily) htmlPage {
 		p.Notes = append(p.Notes, htmlText(n))
 	}
 	rem := remedies(d.Report.Findings)
-	for _, ch := range c.New {
+	newRows, more := capRows(c.New)
+	p.NewMore = htmlMore(more)
+	for _, ch := range newRows {
 		p.New = append(p.New, newHTMLRow(ch.Pattern, "", date))
 		if m := rem[ch.Pattern.ID]; m != "" && len(p.Remedies) < maxListed {
 			p.Remedies = append(p.Remedies, htmlRemedy{
@@ -158,7 +164,9 @@ func newHTMLPage(d *Daily) htmlPage {
 			})
 		}
 	}
-	for _, ch := range c.Jumped {
+	jumped, more := capRows(c.Jumped)
+	p.JumpedMore = htmlMore(more)
+	for _, ch := range jumped {
 		r := newHTMLRow(ch.Pattern, "", date)
 		r.Today, r.Mean = strconv.Itoa(ch.Today), meanText(ch.Mean)
 		p.Jumped = append(p.Jumped, r)
@@ -166,12 +174,16 @@ func newHTMLPage(d *Daily) htmlPage {
 	if len(c.Stopped) > 0 {
 		p.StoppedDay = htmlText(c.Compared[0])
 	}
-	for _, ch := range c.Stopped {
+	stopped, more := capRows(c.Stopped)
+	p.StopMore = htmlMore(more)
+	for _, ch := range stopped {
 		r := newHTMLRow(ch.Pattern, "", date)
 		r.Last = htmlText(timeText(ch.Pattern.LastSeen))
 		p.Stopped = append(p.Stopped, r)
 	}
-	for _, pt := range d.Today.Patterns {
+	all, more := capRows(d.Today.Patterns)
+	p.AllMore = htmlMore(more)
+	for _, pt := range all {
 		p.Patterns = append(p.Patterns, newHTMLRow(pt, c.Status[pt.ID], date))
 	}
 	for _, s := range d.Report.Stats.Sources {
@@ -181,6 +193,14 @@ func newHTMLPage(d *Daily) htmlPage {
 		p.Unreadable = append(p.Unreadable, htmlText(u.Reason))
 	}
 	return p
+}
+
+// htmlMore is the line under a table that left out n rows, or "".
+func htmlMore(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return moreText(n)
 }
 
 func newHTMLRow(p classify.Pattern, status history.Status, date string) htmlRow {
@@ -386,6 +406,9 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 <tr><td class="num">{{.Count}}</td><td class="layer"><span class="sw {{.LayerClass}}"></span>{{.Layer}}</td><td class="arn">{{.Principal}}</td><td>{{.Action}}</td><td class="arn">{{.Resource}}</td><td class="time">{{.First}}</td><td class="time">{{.Last}}</td><td class="id">{{.Example}}</td></tr>{{end}}
 </tbody>
 </table>
+{{- if .NewMore}}
+<p class="muted">{{.NewMore}}</p>
+{{- end}}
 {{- if .Remedies}}
 <h3>What to check next</h3>{{range .Remedies}}
 <p><b>{{.Head}}</b></p>
@@ -406,6 +429,9 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 <tr><td class="num">{{.Today}}</td><td class="num">{{.Mean}}</td><td class="layer"><span class="sw {{.LayerClass}}"></span>{{.Layer}}</td><td class="arn">{{.Principal}}</td><td>{{.Action}}</td><td class="arn">{{.Resource}}</td><td class="time">{{.Last}}</td></tr>{{end}}
 </tbody>
 </table>
+{{- if .JumpedMore}}
+<p class="muted">{{.JumpedMore}}</p>
+{{- end}}
 </section>
 {{- end}}
 {{- if .Stopped}}
@@ -419,6 +445,9 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 <tr><td class="num">{{.Count}}</td><td class="layer"><span class="sw {{.LayerClass}}"></span>{{.Layer}}</td><td class="arn">{{.Principal}}</td><td>{{.Action}}</td><td class="arn">{{.Resource}}</td><td class="time">{{.Last}}</td></tr>{{end}}
 </tbody>
 </table>
+{{- if .StopMore}}
+<p class="muted">{{.StopMore}}</p>
+{{- end}}
 </section>
 {{- end}}
 
@@ -455,6 +484,9 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 <tr><td><span class="badge {{.StatusClass}}">{{.Status}}</span></td><td class="num">{{.Count}}</td><td class="layer"><span class="sw {{.LayerClass}}"></span>{{.Layer}}</td><td class="arn">{{.Principal}}</td><td>{{.Action}}</td><td class="arn">{{.Resource}}</td><td class="time">{{.First}}</td><td class="time">{{.Last}}</td></tr>{{end}}
 </tbody>
 </table>
+{{- if .AllMore}}
+<p class="muted">{{.AllMore}}</p>
+{{- end}}
 {{- else}}
 <p class="muted">No findings: no failed call matched in what was read.</p>
 {{- end}}
