@@ -181,7 +181,9 @@ func TestDailyCapsTables(t *testing.T) {
 	if got := strings.Count(page, `<p class="muted">`+more+`</p>`); got != 2 {
 		t.Errorf("html says %q %d times, want 2", more, got)
 	}
-	var doc struct{ Comparison struct{ New []json.RawMessage } }
+	var doc struct {
+		Comparison struct{ New []json.RawMessage }
+	}
 	if err := json.Unmarshal([]byte(renderDailyString(t, JSON, d)), &doc); err != nil || len(doc.Comparison.New) != n {
 		t.Errorf("json has %d new patterns, want all %d (%v)", len(doc.Comparison.New), n, err)
 	}
