@@ -88,8 +88,23 @@ func containsNeedle(rec []byte, needles [][]byte) bool {
 // in every layout and spelling, and that Match takes exactly the
 // successful ones of the right service.
 func TestMayMatchNeverMissesChanges(t *testing.T) {
+	var matched int
 	for _, rec := range needleRecords(t) {
-		checkMayMatch(t, string(rec), rec)
+		e, err := Parse(rec)
+		if err != nil {
+			continue
+		}
+		for _, f := range propertyFilters() {
+			if f.Match(e) {
+				matched++
+				if !f.MayMatch(rec) {
+					t.Errorf("%+v: MayMatch = false but Match = true for\n%s", f, rec)
+				}
+			}
+		}
+	}
+	if matched == 0 {
+		t.Fatal("property checked vacuously")
 	}
 	for _, c := range changeNames {
 		ev := changeEvent("c1", "2024-10-17T21:40:00Z", c.svc+".amazonaws.com", c.name, map[string]any{"bucketName": bucket})

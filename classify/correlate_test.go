@@ -382,7 +382,7 @@ func TestLongStreamStaysBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long stream")
 	}
-	const n = 100_000
+	const n = 50_000
 	const every = 15 * time.Second
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for _, dir := range []string{"rising", "falling"} {
