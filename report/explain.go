@@ -17,8 +17,10 @@ type Field struct {
 }
 
 // RenderExplain writes one finding in full as plain text for a terminal
-// (denytrail explain): the verdict, the event's key facts, every evidence
-// line, the remediation and the fields the verdict was based on. Every
+// (denytrail explain): the verdict, the event's key facts, the records of
+// its incident (other deliveries, the KMS call S3 made for it), the changes
+// before it, every evidence line, the remediation and the fields the
+// verdict was based on. Every
 // value is passed through termEscape, so each field stays on its own line
 // and no control sequence reaches the terminal.
 func RenderExplain(w io.Writer, f classify.Finding, fields []Field) error {
@@ -46,7 +48,40 @@ func RenderExplain(w io.Writer, f classify.Finding, fields []Field) error {
 	line("Source IP", f.SourceIPAddress)
 	line("VPC endpoint", f.VPCEndpointID)
 	line("Related", strings.Join(f.Related, ", "))
+	line("Delivered to", strings.Join(f.RecipientAccounts, ", "))
 	line("Origin", f.Origin)
+	line("Pattern", f.Pattern)
+
+	if len(f.Records) > 1 {
+		sw.printf("\nIncident: %d records, reported once\n", len(f.Records))
+		for _, r := range f.Records {
+			role := "the KMS call S3 made for it"
+			switch {
+			case r.EventID == f.EventID && r.Origin == f.Origin:
+				role = "this finding"
+			case r.EventSource == f.EventSource && r.EventName == f.EventName:
+				role = "another delivery of it"
+			}
+			sw.printf("  - %s %s %s %s (%s), %s\n", termEscape(orDash(r.EventID)), timeText(r.EventTime),
+				termEscape(actionText(r)), termEscape(orDash(r.ErrorCode)), role, termEscape(orDash(r.Origin)))
+			if r.ErrorMessage != "" {
+				sw.printf("      message: %s\n", termEscape(r.ErrorMessage))
+			}
+			if r.EventID != f.EventID || r.Origin != f.Origin {
+				sw.printf("      alone it reads: %s, confidence %s\n", termEscape(layerText(r)), termEscape(orDash(string(r.Confidence))))
+			}
+		}
+	}
+
+	if len(f.Changes) > 0 {
+		sw.printf("\nWhat changed\n")
+		for _, c := range f.Changes {
+			sw.printf("  - %s\n", termEscape(changeText(c)))
+			if c.Detail != "" {
+				sw.printf("      %s (event %s)\n", termEscape(c.Detail), termEscape(orDash(c.EventID)))
+			}
+		}
+	}
 
 	sw.printf("\nEvidence\n")
 	if len(f.Evidence) == 0 {

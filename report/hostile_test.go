@@ -185,9 +185,10 @@ func TestHostileMarkdown(t *testing.T) {
 			t.Errorf("table row has %d unescaped pipes, header has %d: %q", n, cols, line)
 		}
 	}
-	// 1 summary row + 3 findings rows, plus the two delimiter rows.
-	if rows != 1+3+2 {
-		t.Errorf("markdown tables have %d rows, want %d", rows, 1+3+2)
+	// 3 pattern rows (each hostile finding is its own pattern), 1 summary
+	// row and 3 findings rows, plus the three delimiter rows.
+	if rows != 3+1+3+3 {
+		t.Errorf("markdown tables have %d rows, want %d", rows, 3+1+3+3)
 	}
 }
 

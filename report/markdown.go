@@ -8,8 +8,9 @@ import (
 )
 
 // renderMarkdown writes a GitHub-flavoured Markdown report: what was read,
-// a summary table, one section per layer with its findings and what to
-// check next, then skipped inputs and notes. Every value in a table cell or
+// the patterns (largest first, with what changed before them), a summary
+// table, one section per layer with its findings and what to check next,
+// then skipped inputs and notes. Every value in a table cell or
 // list item passes through mdEscape (via mdRow and mdItem).
 func renderMarkdown(w *stickyWriter, r *Report) {
 	st, sum := r.Stats, r.Summary
@@ -33,6 +34,9 @@ func renderMarkdown(w *stickyWriter, r *Report) {
 		w.printf("\n> **Warning:** %s\n", mdEscape(m))
 	}
 
+	if sum.Findings > 0 {
+		markdownPatterns(w, r)
+	}
 	w.printf("\n## Summary\n\n")
 	if sum.Findings == 0 {
 		w.printf("No findings: no failed call matched in what was read.\n")

@@ -23,7 +23,8 @@ const (
 	maxListed       = 20  // skipped inputs or notes listed before "and N more"
 )
 
-// renderTable writes the terminal report. Every log-derived string passes
+// renderTable writes the terminal report: what was read, the patterns
+// (largest first), the summary per layer, then every finding. Every log-derived string passes
 // through termEscape before clip, so no control byte reaches the terminal
 // and no value can break a row.
 func renderTable(w *stickyWriter, r *Report) error {
@@ -56,6 +57,10 @@ func renderTable(w *stickyWriter, r *Report) error {
 			plural(int64(sum.Principals), "principal", "principals"),
 			plural(int64(sum.Buckets), "bucket", "buckets"),
 			timeText(sum.FirstSeen), timeText(sum.LastSeen), confidenceText(sum))
+		if err := patternsTable(w, r); err != nil {
+			return err
+		}
+		w.printf("\n")
 		if err := summaryTable(w, sum); err != nil {
 			return err
 		}
