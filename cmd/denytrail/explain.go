@@ -18,8 +18,10 @@ func newExplainCmd(e *env) *cobra.Command {
 		Short: "Explain each failed call in the input in full",
 		Long: `Explain reads one or a few CloudTrail events (any input shape scan accepts;
 standard input when no FILE is given) and explains every failed call in
-full: the verdict, every piece of evidence, the remediation, and the
-fields of the event it read.`,
+full: the verdict, the records of its incident (other deliveries of the
+same call, the KMS call S3 made for a failed upload), the policy and
+configuration changes before it, every piece of evidence, the remediation,
+and the fields of the event it read.`,
 		Example: indent(`
 denytrail explain event.json
 aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=GenerateDataKey | denytrail explain`),
