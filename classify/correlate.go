@@ -177,12 +177,15 @@ func incident(main *call, kms []*call, window time.Duration) Finding {
 		}
 		all = append(all, krecs...)
 		f = correlate(f, krecs[0], kids)
+		f.Pattern = PatternKey(f) // the layer, action and resource changed
 	}
 	f.Evidence = append(f.Evidence, dedup...)
 	slices.Sort(f.Related)
 	f.Related = slices.Compact(f.Related)
 	f.Records = all
-	f.Pattern = PatternKey(f)
+	if f.Pattern == "" {
+		f.Pattern = PatternKey(f) // a record built without NewFinding
+	}
 	return f
 }
 
