@@ -20,7 +20,9 @@ const (
 // its denials stopped, each as raw text (the caller escapes it).
 type patternNote struct {
 	before, stopped string
-	remediation     string // of the pattern's first finding
+	// short forms for the terminal, already escaped (see changeShort)
+	beforeShort, stoppedShort string
+	remediation               string // of the pattern's first finding
 }
 
 // patternNotes collects, per pattern ID, the changes its findings carry
@@ -40,17 +42,36 @@ func patternNotes(r *Report) map[string]patternNote {
 			for _, c := range f.Changes {
 				if c.Relation == classify.ChangeBefore {
 					n.before = changeText(c)
+					n.beforeShort = changeShort(c)
 				}
 			}
 		}
 		for _, c := range f.Changes {
 			if c.Relation == classify.ChangeStopped {
 				n.stopped = changeText(c)
+				n.stoppedShort = changeShort(c)
 			}
 		}
 		notes[id] = n
 	}
 	return notes
+}
+
+// changeShort is a change for a terminal line, escaped: without its
+// target (the pattern's row names the resource), the principal clipped.
+func changeShort(c classify.Change) string {
+	s := cell(c.EventName, widthAction) + " at " + timeText(c.EventTime) + " by " + cellARN(c.Principal, widthPrincipal)
+	switch c.Relation {
+	case classify.ChangeBefore:
+		if c.Lead != "" {
+			s += ", " + cell(c.Lead, 16) + " before the first denial"
+		}
+	case classify.ChangeStopped:
+		if c.Lead != "" {
+			s += "; the last denial " + cell(c.Lead, 16) + " later"
+		}
+	}
+	return s
 }
 
 // changesCell is the "what changed" cell of a pattern: the change before
@@ -101,11 +122,11 @@ func patternsTable(w *stickyWriter, r *Report) error {
 			return err
 		}
 		n := notes[p.ID]
-		if n.before != "" {
-			changed = append(changed, clip(termEscape(p.ID)+" before: "+termEscape(n.before), widthList))
+		if n.beforeShort != "" {
+			changed = append(changed, termEscape(p.ID)+" before: "+n.beforeShort)
 		}
-		if n.stopped != "" {
-			changed = append(changed, clip(termEscape(p.ID)+" stopped after: "+termEscape(n.stopped), widthList))
+		if n.stoppedShort != "" {
+			changed = append(changed, termEscape(p.ID)+" stopped after: "+n.stoppedShort)
 		}
 	}
 	if err := t.Render(); err != nil {

@@ -68,7 +68,8 @@ func TestPatternsLeadTheHumanFormats(t *testing.T) {
 					t.Errorf("%s lacks %q:\n%s", f, want, out)
 				}
 			}
-		} else if !strings.Contains(out, "before: PutBucketPolicy on reports at") {
+		} else if !strings.Contains(out, " before: PutBucketPolicy at 2024-10-17T21:46:45Z by arn:aws:iam::111122223333:user/admin, 2m0s before the first denial") ||
+			!strings.Contains(out, " stopped after: PutBucketPolicy at 2024-10-17T21:57:45Z by arn:aws:iam::111122223333:user/admin; the last denial 1m0s later") {
 			t.Errorf("%s lacks the change before the pattern:\n%s", f, out)
 		}
 	}
