@@ -3,11 +3,9 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/internal/demo"
 	"github.com/denytrail/denytrail/report"
-	"github.com/denytrail/denytrail/scan"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -38,14 +36,7 @@ denytrail demo --format ndjson | jq -r .layer | sort | uniq -c`),
 			if err != nil {
 				return usageError(cmd, "%v", err)
 			}
-			cfg := scan.Config{
-				Filter:  classify.Filter{AllFailures: flt.allFailures},
-				Since:   since,
-				Until:   until,
-				Workers: flt.workers,
-				Window:  flt.corrWindow,
-			}
-			return scanAndReport(cmd.Context(), e, cfg, []ingest.Source{ingest.FS(demo.FS(), "demo")}, format, &out)
+			return scanAndReport(cmd.Context(), e, flt.config(since, until), []ingest.Source{ingest.FS(demo.FS(), "demo")}, format, &out)
 		},
 	}
 	out.register(cmd)

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/denytrail/denytrail/classify"
-	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/report"
 	"github.com/denytrail/denytrail/scan"
 )
@@ -29,13 +27,9 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 			if len(args) == 0 {
 				args = []string{"-"}
 			}
-			var sources []ingest.Source
-			for _, a := range args {
-				s, err := openSource(cmd.Context(), e, a, &sourceOptions{})
-				if err != nil {
-					return &exitError{code: exitFailure, err: err}
-				}
-				sources = append(sources, s)
+			sources, err := openSources(cmd.Context(), e, args, &sourceOptions{})
+			if err != nil {
+				return err
 			}
 			fields := map[string][]report.Field{}
 			cfg := scan.Config{
@@ -48,15 +42,9 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 					fields[origin] = fs
 				},
 			}
-			res, err := scan.Run(cmd.Context(), cfg, sources)
+			res, err := runPipeline(cmd.Context(), e, cfg, sources, "never")
 			if err != nil {
-				return &exitError{code: exitFailure, err: err}
-			}
-			for _, p := range res.Stats.Skipped {
-				fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
-			}
-			if res.Unreadable {
-				return &exitError{code: exitFailure, err: errors.New("no input could be read")}
+				return err
 			}
 			if len(res.Findings) == 0 {
 				fmt.Fprintln(e.stdout, "No failed calls in the input.")

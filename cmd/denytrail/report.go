@@ -15,11 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
-	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/history"
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/report"
-	"github.com/denytrail/denytrail/scan"
 )
 
 const reportExitCodesHelp = `Exit codes:
@@ -34,15 +32,14 @@ const reportExitCodesHelp = `Exit codes:
 
 // reportFlags are the flags of the report command.
 type reportFlags struct {
-	day         string
-	history     string
-	baseline    int
-	format      string
-	outputs     []string
-	failOn      string
-	allFailures bool
-	workers     int
-	progress    string
+	day      string
+	history  string
+	baseline int
+	format   string
+	outputs  []string
+	failOn   string
+	progress string
+	engineFlags
 }
 
 // The --fail-on values.
@@ -106,8 +103,7 @@ denytrail report --day 2026-11-26 -o report.html -o report.md s3://trail-bucket`
 	f.StringVarP(&o.format, "format", "f", "", "output format: markdown, html or json (default: each output's extension, else markdown)")
 	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to `FILE` or s3://BUCKET/KEY instead of stdout (repeatable; {day} is replaced)")
 	f.StringVar(&o.failOn, "fail-on", failOnNever, "exit 3 on: new (a new pattern), any (any finding), never")
-	f.BoolVar(&o.allFailures, "all-failures", false, "keep every failed call, not only the PutObject family and KMS")
-	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
+	o.engineFlags.register(cmd)
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
 	src.register(cmd)
 	return cmd
@@ -148,6 +144,9 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	default:
 		return usageError(cmd, "--fail-on %q: want new, any or never", o.failOn)
 	}
+	if err := o.validate(); err != nil {
+		return usageError(cmd, "%v", err)
+	}
 	if o.baseline < 0 || o.baseline > history.MaxBaseline {
 		return usageError(cmd, "--baseline %d: want 0 to %d days", o.baseline, history.MaxBaseline)
 	}
@@ -156,15 +155,7 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 		fmt.Fprintf(e.stderr, "denytrail: note: %s is not over yet: the report and its history cover events until now; run it again tomorrow to complete the day\n", day)
 	}
 
-	opts := &sourceOptions{
-		Profile:     src.profile,
-		Regions:     src.regions,
-		Accounts:    src.accounts,
-		EndpointURL: src.endpointURL,
-		Since:       date,
-		Until:       until,
-		AllFailures: o.allFailures,
-	}
+	opts := src.options(date, until, o.allFailures)
 	clients := &s3Clients{opts: opts}
 	store, err := openHistory(ctx, o.history, clients)
 	if err != nil {
@@ -177,36 +168,13 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 			}
 		}
 	}
-	var sources []ingest.Source
-	for _, a := range args {
-		s, err := openSource(ctx, e, a, opts)
-		if err != nil {
-			return &exitError{code: exitFailure, err: err}
-		}
-		sources = append(sources, s)
-	}
-
-	counters := new(scan.Counters)
-	stopProgress := startProgress(e.stderr, o.progress, counters)
-	res, err := scan.Run(ctx, scan.Config{
-		Filter:   classify.Filter{AllFailures: o.allFailures},
-		Since:    date,
-		Until:    until,
-		Workers:  o.workers,
-		Counters: counters,
-	}, sources)
-	stopProgress()
+	sources, err := openSources(ctx, e, args, opts)
 	if err != nil {
-		return &exitError{code: exitFailure, err: err}
+		return err
 	}
-	for _, p := range res.Stats.Skipped {
-		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
-	}
-	for _, p := range res.Stats.Notes {
-		fmt.Fprintf(e.stderr, "denytrail: note: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
-	}
-	if res.Unreadable {
-		return &exitError{code: exitFailure, err: errors.New("no input could be read: the history is not saved")}
+	res, err := runPipeline(ctx, e, o.config(date, until), sources, o.progress)
+	if err != nil {
+		return err // nothing read: the history is not saved
 	}
 
 	interrupted := res.Interrupted
@@ -465,36 +433,10 @@ func (c *s3Clients) get(ctx context.Context, bucket string) (*s3.Client, error) 
 	if cl := c.byBucket[bucket]; cl != nil {
 		return cl, nil
 	}
-	cfg, err := loadAWSConfig(ctx, c.opts)
+	cl, err := s3ClientFor(ctx, c.opts, bucket)
 	if err != nil {
 		return nil, err
 	}
-	var optFns []func(*s3.Options)
-	if c.opts.EndpointURL != "" {
-		optFns = append(optFns, func(so *s3.Options) { so.UsePathStyle = true })
-		if cfg.Region == "" {
-			cfg.Region = probeRegion
-		}
-	}
-	probe := cfg.Copy()
-	if probe.Region == "" {
-		probe.Region = probeRegion
-	}
-	region, err := ingest.S3BucketRegion(ctx, ingest.NewS3Client(probe, optFns...), bucket)
-	switch {
-	case ctx.Err() != nil:
-		return nil, ctx.Err()
-	case isNotFound(err):
-		return nil, err
-	case region != "" && c.opts.EndpointURL == "":
-		cfg.Region = region
-	case region == "" && cfg.Region == "":
-		// Credentials are missing or S3 is unreachable: say why.
-		return nil, err
-	}
-	// Otherwise go on in the configured region: the requests will say
-	// what is wrong.
-	cl := ingest.NewS3Client(cfg, optFns...)
 	if c.byBucket == nil {
 		c.byBucket = map[string]*s3.Client{}
 	}

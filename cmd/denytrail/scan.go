@@ -34,29 +34,51 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
 }
 
-// filterFlags select events and the time window.
-type filterFlags struct {
-	since, until string
-	allFailures  bool
-	workers      int
-	corrWindow   time.Duration
+// engineFlags say which events count and how they are read and joined;
+// scan, demo and report share them.
+type engineFlags struct {
+	allFailures bool
+	workers     int
+	corrWindow  time.Duration
 }
 
-func (o *filterFlags) register(cmd *cobra.Command) {
+func (o *engineFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.since, "since", "", "keep events at or after `TIME`: RFC 3339, a date (2026-11-26), or a duration back from now (24h, 7d)")
-	f.StringVar(&o.until, "until", "", "keep events at or before `TIME` (a date means the end of that day, UTC)")
 	f.BoolVar(&o.allFailures, "all-failures", false, "keep every failed call, not only the PutObject family and KMS")
 	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
 	f.DurationVar(&o.corrWindow, "window", classify.DefaultWindow, "how far apart in event time a denied upload and the KMS call S3 made for it may be to count as one incident")
 }
 
 // validate checks the flags that need no clock.
-func (o *filterFlags) validate() error {
+func (o *engineFlags) validate() error {
 	if o.corrWindow <= 0 {
 		return fmt.Errorf("--window %s: want a positive duration, e.g. 2m", o.corrWindow)
 	}
 	return nil
+}
+
+// config is the scan configuration for events in [since, until].
+func (o *engineFlags) config(since, until time.Time) scan.Config {
+	return scan.Config{
+		Filter:  classify.Filter{AllFailures: o.allFailures},
+		Since:   since,
+		Until:   until,
+		Workers: o.workers,
+		Window:  o.corrWindow,
+	}
+}
+
+// filterFlags are engineFlags and the time window of scan and demo.
+type filterFlags struct {
+	engineFlags
+	since, until string
+}
+
+func (o *filterFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.since, "since", "", "keep events at or after `TIME`: RFC 3339, a date (2026-11-26), or a duration back from now (24h, 7d)")
+	f.StringVar(&o.until, "until", "", "keep events at or before `TIME` (a date means the end of that day, UTC)")
+	o.engineFlags.register(cmd)
 }
 
 func formatNames() string {
@@ -125,6 +147,19 @@ type sourceFlags struct {
 	endpointURL string
 }
 
+// options are the remote sources' settings for events in [since, until].
+func (o *sourceFlags) options(since, until time.Time, allFailures bool) *sourceOptions {
+	return &sourceOptions{
+		Profile:     o.profile,
+		Regions:     o.regions,
+		Accounts:    o.accounts,
+		EndpointURL: o.endpointURL,
+		Since:       since,
+		Until:       until,
+		AllFailures: allFailures,
+	}
+}
+
 func (o *sourceFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.profile, "profile", "", "AWS shared config `PROFILE` (default: the SDK's usual chain)")
@@ -178,31 +213,24 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
-	opts := &sourceOptions{
-		Profile:     src.profile,
-		Regions:     src.regions,
-		Accounts:    src.accounts,
-		EndpointURL: src.endpointURL,
-		Since:       since,
-		Until:       until,
-		AllFailures: flt.allFailures,
+	sources, err := openSources(ctx, e, args, src.options(since, until, flt.allFailures))
+	if err != nil {
+		return err
 	}
+	return scanAndReport(ctx, e, flt.config(since, until), sources, format, out)
+}
+
+// openSources maps every SOURCE argument to a source; a bad one is exit 1.
+func openSources(ctx context.Context, e *env, args []string, o *sourceOptions) ([]ingest.Source, error) {
 	var sources []ingest.Source
 	for _, a := range args {
-		s, err := openSource(ctx, e, a, opts)
+		s, err := openSource(ctx, e, a, o)
 		if err != nil {
-			return &exitError{code: exitFailure, err: err}
+			return nil, &exitError{code: exitFailure, err: err}
 		}
 		sources = append(sources, s)
 	}
-	cfg := scan.Config{
-		Filter:  classify.Filter{AllFailures: flt.allFailures},
-		Since:   since,
-		Until:   until,
-		Workers: flt.workers,
-		Window:  flt.corrWindow,
-	}
-	return scanAndReport(ctx, e, cfg, sources, format, out)
+	return sources, nil
 }
 
 // openSource maps one SOURCE argument to a source.
@@ -234,15 +262,17 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 	}
 }
 
-// scanAndReport runs the scan, writes the report and decides the exit code.
-func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, format report.Format, out *outputFlags) error {
+// runPipeline runs a scan with the progress line, names on stderr every
+// input it skipped and every note, and fails (exit 1) when nothing could
+// be read at all.
+func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, progress string) (*scan.Result, error) {
 	counters := new(scan.Counters)
 	cfg.Counters = counters
-	stopProgress := startProgress(e.stderr, out.progress, counters)
+	stopProgress := startProgress(e.stderr, progress, counters)
 	res, err := scan.Run(ctx, cfg, sources)
 	stopProgress()
 	if err != nil {
-		return &exitError{code: exitFailure, err: err}
+		return nil, &exitError{code: exitFailure, err: err}
 	}
 	for _, p := range res.Stats.Skipped {
 		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
@@ -251,7 +281,16 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 		fmt.Fprintf(e.stderr, "denytrail: note: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
 	}
 	if res.Unreadable {
-		return &exitError{code: exitFailure, err: errors.New("no input could be read")}
+		return nil, &exitError{code: exitFailure, err: errors.New("no input could be read")}
+	}
+	return res, nil
+}
+
+// scanAndReport runs the scan, writes the report and decides the exit code.
+func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, format report.Format, out *outputFlags) error {
+	res, err := runPipeline(ctx, e, cfg, sources, out.progress)
+	if err != nil {
+		return err
 	}
 	rep := report.New(res.Stats, res.Findings)
 	if err := writeReport(e.stdout, out.output, format, rep); err != nil {
