@@ -14,48 +14,56 @@ import (
 // region is configured; S3 answers it from any region.
 const probeRegion = "us-east-1"
 
-// newS3Source builds the source for s3://bucket/prefix. On AWS it reads
-// the bucket from the region the bucket is in, whatever the configured
-// region: log archive buckets often live elsewhere. With --endpoint-url it
-// uses path-style addressing, as S3-compatible stores expect.
+// newS3Source builds the source for s3://bucket/prefix.
 func newS3Source(ctx context.Context, bucket, prefix string, o *sourceOptions) (ingest.Source, error) {
-	name := "s3://" + bucket + "/" + prefix
-	cfg, err := loadAWSConfig(ctx, o)
+	client, err := s3ClientFor(ctx, o, bucket)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, prefix, err)
 	}
-	var opts []func(*s3.Options)
-	if o.EndpointURL != "" {
-		opts = append(opts, func(so *s3.Options) { so.UsePathStyle = true })
-		if cfg.Region == "" {
-			cfg.Region = probeRegion
-		}
-	} else {
-		probe := cfg.Copy()
-		if probe.Region == "" {
-			probe.Region = probeRegion
-		}
-		region, err := ingest.S3BucketRegion(ctx, ingest.NewS3Client(probe), bucket)
-		switch {
-		case region != "":
-			cfg.Region = region
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case isNotFound(err):
-			return nil, err
-		case cfg.Region == "":
-			// Credentials are missing or S3 is unreachable: say why.
-			return nil, err
-		}
-		// Otherwise go on in the configured region: listing will say
-		// what is wrong, object by object.
-	}
-	return ingest.NewS3(ingest.NewS3Client(cfg, opts...), bucket, prefix, ingest.S3Options{
+	return ingest.NewS3(client, bucket, prefix, ingest.S3Options{
 		Accounts: o.Accounts,
 		Regions:  o.Regions,
 		Since:    o.Since,
 		Until:    o.Until,
 	})
+}
+
+// s3ClientFor returns an S3 client for bucket. On AWS it talks to the
+// region the bucket is in, whatever the configured region: log archive and
+// report buckets often live elsewhere. With --endpoint-url it uses
+// path-style addressing, as S3-compatible stores expect. A bucket that does
+// not exist is an error here, before any work is done.
+func s3ClientFor(ctx context.Context, o *sourceOptions, bucket string) (*s3.Client, error) {
+	cfg, err := loadAWSConfig(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	var optFns []func(*s3.Options)
+	if o.EndpointURL != "" {
+		optFns = append(optFns, func(so *s3.Options) { so.UsePathStyle = true })
+		if cfg.Region == "" {
+			cfg.Region = probeRegion
+		}
+	}
+	probe := cfg.Copy()
+	if probe.Region == "" {
+		probe.Region = probeRegion
+	}
+	region, err := ingest.S3BucketRegion(ctx, ingest.NewS3Client(probe, optFns...), bucket)
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case isNotFound(err):
+		return nil, err
+	case region != "" && o.EndpointURL == "":
+		cfg.Region = region
+	case region == "" && cfg.Region == "":
+		// Credentials are missing or S3 is unreachable: say why.
+		return nil, err
+	}
+	// Otherwise go on in the configured region: the requests will say
+	// what is wrong, object by object.
+	return ingest.NewS3Client(cfg, optFns...), nil
 }
 
 // isNotFound reports whether S3 said the bucket does not exist.
