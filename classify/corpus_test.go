@@ -8,38 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// corpusDir returns ../shared/corpus beside the module root, skipping the
-// test when it is absent (a fresh clone lacks it).
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not present at %s", c)
-	}
-	return c
-}
+	"github.com/denytrail/denytrail/internal/corpus"
+)
 
 // corpusFiles returns the JSON files of one corpus folder, failing when the
 // folder holds none (a corpus that is present must not be checked vacuously).
 func corpusFiles(t *testing.T, sub, pattern string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpusDir(t), sub, pattern))
+	files, err := filepath.Glob(filepath.Join(corpus.Dir(t), sub, pattern))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no %s files in corpus/%s: %v", pattern, sub, err)
 	}

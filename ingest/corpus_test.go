@@ -7,37 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// corpusDir finds the shared corpus of public CloudTrail events beside the
-// module root, or skips the test: a fresh clone does not have it.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	corpus := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("no corpus at %s: %v", corpus, err)
-	}
-	return corpus
-}
+	"github.com/denytrail/denytrail/internal/corpus"
+)
 
 // TestCorpus reads every .json file of the corpus: each yields records or a
 // named error, and the splitter agrees with the reference on all of them.
 func TestCorpus(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := corpus.Dir(t)
 	type outcome struct {
 		records []Record
 		err     error
