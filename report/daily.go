@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,15 +113,7 @@ func renderDailyJSON(w *stickyWriter, d *Daily) error {
 	sum.Layers = orEmpty(sum.Layers)
 	sum.Confidence = orEmpty(sum.Confidence)
 	doc := dailyDocument{Date: d.Today.Date, Comparison: d.Comparison, Today: d.Today, Summary: sum, Stats: st}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(true)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := w.Write(jsonSafe(buf.Bytes()))
-	return err
+	return writeJSON(w, doc)
 }
 
 // The helpers below compute the text the human daily formats share; they

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/denytrail/denytrail/classify"
@@ -40,11 +41,17 @@ func renderJSON(w *stickyWriter, r *Report) error {
 	for i, f := range r.Findings {
 		doc.Findings[i] = normalize(f)
 	}
+	return writeJSON(w, doc)
+}
+
+// writeJSON writes v as one indented JSON document, HTML-escaped and made
+// safe for a terminal by jsonSafe.
+func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	_, err := w.Write(jsonSafe(buf.Bytes()))
