@@ -6,28 +6,23 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/denytrail/denytrail/classify"
+	"github.com/denytrail/denytrail/internal/s3test"
 )
 
 // fakeS3 is gofakes3 on loopback, reached through the real SDK client, with
 // a log of the requests it served and an optional refusal of writes.
 type fakeS3 struct {
-	backend *s3mem.Backend
-	srv     *httptest.Server
+	*s3test.Server
 
 	mu       sync.Mutex
 	requests []string // "METHOD /bucket/key"
@@ -35,35 +30,27 @@ type fakeS3 struct {
 }
 
 func newFakeS3(t *testing.T, bucket string) *fakeS3 {
-	f := &fakeS3{backend: s3mem.New()}
-	inner := gofakes3.New(f.backend).Server()
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
-		deny := f.denyPut && r.Method == http.MethodPut
-		f.mu.Unlock()
-		if deny {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusForbidden)
-			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`))
-			return
-		}
-		inner.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.srv.Close)
-	if err := f.backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
+	f := &fakeS3{}
+	f.Server = s3test.New(t, func(inner http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+			deny := f.denyPut && r.Method == http.MethodPut
+			f.mu.Unlock()
+			if deny {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusForbidden)
+				w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`))
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
+	}, bucket)
 	return f
 }
 
 func (f *fakeS3) client() *s3.Client {
-	return s3.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(f.srv.URL)
-		o.UsePathStyle = true
+	return f.Client(func(o *s3.Options) {
 		o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1)
 	})
 }
@@ -98,7 +85,7 @@ func TestS3RoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, d) {
 		t.Errorf("round trip changed the day:\n got %+v\nwant %+v", got, d)
 	}
-	obj, err := f.backend.GetObject("history-bucket", "denytrail/daily/2026-11-26.json", nil)
+	obj, err := f.Backend.GetObject("history-bucket", "denytrail/daily/2026-11-26.json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +117,7 @@ func TestS3BaselineSkipsCorrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	junk := []byte(`{"version":1,"date":"2026-11-24","patterns":[`)
-	if _, err := f.backend.PutObject("h", "2026-11-24.json", map[string]string{}, bytes.NewReader(junk), int64(len(junk)), nil); err != nil {
+	if _, err := f.Backend.PutObject("h", "2026-11-24.json", map[string]string{}, bytes.NewReader(junk), int64(len(junk)), nil); err != nil {
 		t.Fatal(err)
 	}
 	b, err := LoadBaseline(ctx, s, day0, 3)

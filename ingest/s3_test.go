@@ -21,14 +21,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/denytrail/denytrail/internal/s3test"
 	"github.com/denytrail/denytrail/internal/synth"
 )
 
@@ -68,10 +65,9 @@ type s3Fault struct {
 }
 
 type s3Server struct {
-	t       testing.TB
-	backend *s3mem.Backend
-	inner   http.Handler
-	srv     *httptest.Server
+	*s3test.Server
+	t     testing.TB
+	inner http.Handler
 
 	mu     sync.Mutex
 	reqs   []s3Req
@@ -80,32 +76,24 @@ type s3Server struct {
 }
 
 func newS3Server(t testing.TB) *s3Server {
-	s := &s3Server{t: t, backend: s3mem.New(), header: http.Header{}}
-	s.inner = gofakes3.New(s.backend).Server()
-	s.srv = httptest.NewServer(s)
-	t.Cleanup(s.srv.Close)
-	if err := s.backend.CreateBucket(s3Bucket); err != nil {
-		t.Fatal(err)
-	}
+	s := &s3Server{t: t, header: http.Header{}}
+	s.Server = s3test.New(t, func(inner http.Handler) http.Handler {
+		s.inner = inner
+		return s
+	}, s3Bucket)
 	return s
 }
 
 // client returns the production client (NewS3Client) pointed at the server,
 // with retry delays cut to a millisecond so that tests stay fast.
 func (s *s3Server) client() *s3.Client {
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-	}
-	return NewS3Client(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s.srv.URL)
-		o.UsePathStyle = true
+	return NewS3Client(s.Config(), s.Endpoint, func(o *s3.Options) {
 		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
 	})
 }
 
 func (s *s3Server) put(key string, data []byte) {
-	if _, err := s.backend.PutObject(s3Bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil); err != nil {
+	if _, err := s.Backend.PutObject(s3Bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil); err != nil {
 		s.t.Fatal(err)
 	}
 }

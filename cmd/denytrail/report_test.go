@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,12 +16,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/denytrail/denytrail/history"
+	"github.com/denytrail/denytrail/internal/s3test"
 )
 
 // The S3 end-to-end test: a CloudTrail archive and a report bucket in
@@ -91,21 +88,12 @@ func (g *e2eEvents) disabledKey(t time.Time) map[string]any {
 
 // e2eS3 is gofakes3 serving the trail and report buckets.
 type e2eS3 struct {
-	t       *testing.T
-	backend *s3mem.Backend
-	url     string
+	*s3test.Server
+	t *testing.T
 }
 
 func newE2ES3(t *testing.T, buckets ...string) *e2eS3 {
-	b := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(b).Server())
-	t.Cleanup(srv.Close)
-	for _, name := range append([]string{e2eTrail, e2eReports}, buckets...) {
-		if err := b.CreateBucket(name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &e2eS3{t: t, backend: b, url: srv.URL}
+	return &e2eS3{Server: s3test.New(t, nil, append([]string{e2eTrail, e2eReports}, buckets...)...), t: t}
 }
 
 // deliver stores records in the trail bucket as the log file CloudTrail
@@ -134,13 +122,8 @@ func (s *e2eS3) deliverTo(bucket, logs string, t time.Time, records ...map[strin
 // with a checksum (gofakes3 would otherwise keep the checksum of the
 // object it replaces).
 func (s *e2eS3) put(bucket, key string, data []byte) {
-	client := s3.NewFromConfig(aws.Config{
-		Region:                     "us-east-1",
-		Credentials:                credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s.url)
-		o.UsePathStyle = true
+	client := s.Client(func(o *s3.Options) {
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenSupported
 	})
 	_, err := client.PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(data),
@@ -153,7 +136,7 @@ func (s *e2eS3) put(bucket, key string, data []byte) {
 // get returns an object's content and content type.
 func (s *e2eS3) get(bucket, key string) (string, string) {
 	s.t.Helper()
-	obj, err := s.backend.GetObject(bucket, key, nil)
+	obj, err := s.Backend.GetObject(bucket, key, nil)
 	if err != nil {
 		s.t.Fatalf("s3://%s/%s: %v", bucket, key, err)
 	}
@@ -202,7 +185,7 @@ func TestReportS3EndToEnd(t *testing.T) {
 		g.put(at(yesterday, 23, 58), "deployer", "prod-artifacts", "permissions boundary"),
 		g.put(at(yesterday, 24, 1), "today", "tomorrows-bucket", "service control policy"))
 
-	common := []string{"--history", "s3://" + e2eReports + "/history/", "--endpoint-url", s.url, "--progress", "never"}
+	common := []string{"--history", "s3://" + e2eReports + "/history/", "--endpoint-url", s.URL, "--progress", "never"}
 	src := "s3://" + e2eTrail + "/AWSLogs/"
 	for _, d := range []time.Time{d2, d1} {
 		day := d.Format(time.DateOnly)
@@ -300,7 +283,7 @@ func TestReportS3Errors(t *testing.T) {
 	fakeAWSEnv(t, "us-east-1")
 	s := newE2ES3(t)
 	day := history.Midnight(time.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
-	base := []string{"report", "--day", day, "--endpoint-url", s.url, "--progress", "never"}
+	base := []string{"report", "--day", day, "--endpoint-url", s.URL, "--progress", "never"}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -313,7 +296,7 @@ func TestReportS3Errors(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", c.args, code, stdout, stderr)
 		}
 	}
-	if _, err := s.backend.GetObject(e2eReports, "h/"+day+".json", nil); err == nil {
+	if _, err := s.Backend.GetObject(e2eReports, "h/"+day+".json", nil); err == nil {
 		t.Error("a failed job saved a summary")
 	}
 }
@@ -375,7 +358,7 @@ func TestDeployExamplesRun(t *testing.T) {
 	s.deliverTo("org-trail-logs", "AWSLogs/o-abc123defg/"+e2eAccount, yesterday.Add(10*time.Hour+5*time.Minute),
 		g.put(yesterday.Add(10*time.Hour), "deployer", "prod-artifacts", "service control policy"))
 
-	code, stdout, stderr := runCLI(append(args, "--endpoint-url", s.url)...)
+	code, stdout, stderr := runCLI(append(args, "--endpoint-url", s.URL)...)
 	if code != exitFindings {
 		t.Fatalf("exit %d, want %d (no history: the pattern is new)\n%s", code, exitFindings, stderr)
 	}
