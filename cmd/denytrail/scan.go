@@ -268,7 +268,7 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, progress string) (*scan.Result, error) {
 	counters := new(scan.Counters)
 	cfg.Counters = counters
-	stopProgress := startProgress(e.stderr, progress, counters)
+	stopProgress := startProgress(e.stderr, progress, counters, sources)
 	res, err := scan.Run(ctx, cfg, sources)
 	stopProgress()
 	if err != nil {
