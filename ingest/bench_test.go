@@ -122,7 +122,7 @@ func drain(tb testing.TB, s *stream, sample int64) uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	base, peak := ms.HeapInuse, ms.HeapInuse
-	rd := NewReader(s.reader(), "gen", ReaderOptions{Keep: keepFailed})
+	rd := NewReader(s.reader(), "gen", ReaderOptions{Keep: keepFailed, Pools: NewPools()})
 	defer rd.Close()
 	var kept, tooLarge int64
 	next := sample
@@ -176,6 +176,7 @@ func TestMemoryBounded(t *testing.T) {
 func BenchmarkReader(b *testing.B) {
 	plain := append(append([]byte(`{"Records":[`), batch(20_000)...), `{}]}`...)
 	zipped := member(b, plain)
+	pools := NewPools()
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -191,7 +192,7 @@ func BenchmarkReader(b *testing.B) {
 			br := bytes.NewReader(c.data)
 			for b.Loop() {
 				br.Reset(c.data)
-				rd := NewReader(br, "bench", ReaderOptions{Keep: c.keep})
+				rd := NewReader(br, "bench", ReaderOptions{Keep: c.keep, Pools: pools})
 				for rd.Next() {
 				}
 				if rd.Err() != nil || rd.Records() != 20_001 {

@@ -18,15 +18,26 @@ import (
 // holds one record of MaxRecordSize plus one chunk.
 const readChunk = 64 << 10
 
-// Pools of the big per-Reader state. They hold no data between uses.
-var (
-	bufPool = sync.Pool{New: func() any {
+// Pools keeps the big per-Reader state (the record buffer, the input's
+// bufio.Reader and the gzip decompressor) for the next Reader once one is
+// closed, so that a scan of many inputs allocates it once per worker, not
+// once per input. It holds no data between uses and is safe for concurrent
+// use; create one per scan with NewPools and pass it in ReaderOptions.
+type Pools struct {
+	bufs, bufios, gzips sync.Pool
+}
+
+// NewPools returns empty pools.
+func NewPools() *Pools {
+	p := new(Pools)
+	p.bufs.New = func() any {
 		b := make([]byte, MaxRecordSize+readChunk)
 		return &b
-	}}
-	bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readChunk) }}
-	gzipPool  = sync.Pool{New: func() any { return new(gzip.Reader) }}
-)
+	}
+	p.bufios.New = func() any { return bufio.NewReaderSize(nil, readChunk) }
+	p.gzips.New = func() any { return new(gzip.Reader) }
+	return p
+}
 
 var (
 	errEmpty       = errors.New("empty input")
@@ -61,6 +72,9 @@ type ReaderOptions struct {
 	// Keep, when set, is a cheap test on a record's raw bytes; records it
 	// rejects are counted, not returned. It must not retain raw.
 	Keep func(raw []byte) bool
+	// Pools, when set, lends the Reader its buffers and decompressor and
+	// takes them back on Close. Nil: the Reader allocates its own.
+	Pools *Pools
 }
 
 // Reader splits one input into CloudTrail records without decoding them.
@@ -81,6 +95,7 @@ type ReaderOptions struct {
 type Reader struct {
 	name  string
 	keep  func([]byte) bool
+	pools *Pools
 	src   io.Reader
 	limit int // largest record accepted: MaxRecordSize outside tests
 	chunk int // smallest read
@@ -89,7 +104,7 @@ type Reader struct {
 	gz     *gzip.Reader
 	in     io.Reader // br or gz
 	buf    []byte
-	pooled *[]byte // where buf came from in bufPool, or nil
+	pooled *[]byte // where buf came from in pools, or nil
 
 	// buf[pos:end] is read but not yet scanned. base is the input offset of
 	// buf[0]. fill keeps buf[mark:] (mark >= 0) so that a record being
@@ -134,7 +149,7 @@ func NewReader(r io.Reader, name string, opts ReaderOptions) *Reader {
 // newReader is NewReader with a different record limit and read size, so
 // that tests can reach buffer edges with small inputs.
 func newReader(r io.Reader, name string, opts ReaderOptions, limit, chunk int) *Reader {
-	return &Reader{name: name, keep: opts.Keep, src: r, limit: limit, chunk: chunk, mark: -1}
+	return &Reader{name: name, keep: opts.Keep, pools: opts.Pools, src: r, limit: limit, chunk: chunk, mark: -1}
 }
 
 // Record returns the current record. Its Raw is valid until the next call
@@ -161,18 +176,22 @@ func (r *Reader) Close() error {
 
 func (r *Reader) release() {
 	if r.pooled != nil {
-		bufPool.Put(r.pooled)
+		r.pools.bufs.Put(r.pooled)
 		r.pooled = nil
 	}
 	r.buf = nil
 	r.scratch = nil
 	if r.gz != nil {
-		gzipPool.Put(r.gz)
+		if r.pools != nil {
+			r.pools.gzips.Put(r.gz)
+		}
 		r.gz = nil
 	}
 	if r.br != nil {
 		r.br.Reset(nil)
-		bufioPool.Put(r.br)
+		if r.pools != nil {
+			r.pools.bufios.Put(r.br)
+		}
 		r.br = nil
 	}
 	r.in = nil
@@ -207,13 +226,21 @@ func (r *Reader) Next() bool {
 
 // start detects compression and a byte order mark and sets up buffers.
 func (r *Reader) start() error {
-	r.br = bufioPool.Get().(*bufio.Reader)
-	r.br.Reset(r.src)
+	if r.pools != nil {
+		r.br = r.pools.bufios.Get().(*bufio.Reader)
+		r.br.Reset(r.src)
+	} else {
+		r.br = bufio.NewReaderSize(r.src, readChunk)
+	}
 	r.in = r.br
 	magic, err := r.br.Peek(2)
 	switch {
 	case len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		r.gz = gzipPool.Get().(*gzip.Reader)
+		if r.pools != nil {
+			r.gz = r.pools.gzips.Get().(*gzip.Reader)
+		} else {
+			r.gz = new(gzip.Reader)
+		}
 		if err := r.gz.Reset(r.br); err != nil {
 			return fmt.Errorf("%s: reading gzip header: %w", r.name, noEOF(err))
 		}
@@ -223,8 +250,8 @@ func (r *Reader) start() error {
 	case err != nil && err != io.EOF:
 		return fmt.Errorf("%s: reading: %w", r.name, err)
 	}
-	if r.limit == MaxRecordSize && r.chunk == readChunk {
-		r.pooled = bufPool.Get().(*[]byte)
+	if r.pools != nil && r.limit == MaxRecordSize && r.chunk == readChunk {
+		r.pooled = r.pools.bufs.Get().(*[]byte)
 		r.buf = *r.pooled
 	} else {
 		r.buf = make([]byte, r.limit+r.chunk)

@@ -460,11 +460,12 @@ func TestAllocs(t *testing.T) {
 	plainSmall, plainLarge := small, large
 	gzSmall, gzLarge := gzipMembers(t, small, 1), gzipMembers(t, large, 1)
 	never := func([]byte) bool { return false }
+	pools := NewPools()
 	allocs := func(data []byte) float64 {
 		br := bytes.NewReader(data)
 		return testing.AllocsPerRun(20, func() {
 			br.Reset(data)
-			rd := NewReader(br, "in", ReaderOptions{Keep: never})
+			rd := NewReader(br, "in", ReaderOptions{Keep: never, Pools: pools})
 			for rd.Next() {
 			}
 			if rd.Err() != nil {

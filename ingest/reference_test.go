@@ -232,9 +232,14 @@ func refMembers(obj []byte) (keys []string, vals []json.RawMessage) {
 	return keys, vals
 }
 
-// readAll runs a Reader over src to the end.
+// runReader runs a Reader over src to the end.
 func runReader(src io.Reader, name string, limit, chunk int, keep func([]byte) bool) refResult {
-	rd := newReader(src, name, ReaderOptions{Keep: keep}, limit, chunk)
+	return runOpts(src, name, limit, chunk, ReaderOptions{Keep: keep})
+}
+
+// runOpts runs a Reader with options over src to the end.
+func runOpts(src io.Reader, name string, limit, chunk int, opts ReaderOptions) refResult {
+	rd := newReader(src, name, opts, limit, chunk)
 	defer rd.Close()
 	var res refResult
 	for rd.Next() {
@@ -253,12 +258,12 @@ func runReader(src io.Reader, name string, limit, chunk int, keep func([]byte) b
 	return res
 }
 
-// read runs a Reader with the standard limits over data.
+// runBytes runs a Reader with the standard limits over data.
 func runBytes(data []byte, name string) refResult {
 	return runReader(bytes.NewReader(data), name, MaxRecordSize, readChunk, nil)
 }
 
-// sameItems reports the first difference between two refItem lists, comparing
+// sameRefItems reports the first difference between two refItem lists, comparing
 // record errors by kind.
 func sameRefItems(got, want []refItem) error {
 	for i := range min(len(got), len(want)) {

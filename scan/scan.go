@@ -2,7 +2,7 @@
 // pool of workers, classifies the records that matter, and feeds one engine
 // that turns them into findings.
 //
-// Workers share nothing but counters: each opens an input, streams it
+// Workers share nothing but counters and a pool of reader buffers: each opens an input, streams it
 // through an ingest.Reader whose pre-filter drops the records that cannot
 // matter, parses and judges the rest, and sends them to the single engine
 // goroutine. Memory is bounded by the number of workers times the reader
@@ -93,7 +93,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	if c == nil {
 		c = new(Counters)
 	}
-	s := &scanner{cfg: cfg, c: c}
+	s := &scanner{cfg: cfg, c: c, pools: ingest.NewPools()}
 	for _, src := range sources {
 		s.stats.Sources = append(s.stats.Sources, src.String())
 		if n, ok := src.(noter); ok {
@@ -192,6 +192,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 type scanner struct {
 	cfg     Config
 	c       *Counters
+	pools   *ingest.Pools
 	failed  atomic.Int64
 	sawData atomic.Bool
 
@@ -232,7 +233,7 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, n: &s.c.Bytes}
-	r := ingest.NewReader(cr, in.Name, ingest.ReaderOptions{Keep: s.keep})
+	r := ingest.NewReader(cr, in.Name, ingest.ReaderOptions{Keep: s.keep, Pools: s.pools})
 	defer r.Close()
 	var seen int64
 	for r.Next() {
