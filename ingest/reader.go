@@ -105,6 +105,7 @@ type Reader struct {
 	in     io.Reader // br or gz
 	buf    []byte
 	pooled *[]byte // where buf came from in pools, or nil
+	ix     index   // where the next brackets and backslash are in buf
 
 	// buf[pos:end] is read but not yet scanned. base is the input offset of
 	// buf[0]. fill keeps buf[mark:] (mark >= 0) so that a record being
@@ -289,6 +290,7 @@ func (r *Reader) fill() bool {
 	if r.rerr != nil {
 		return false
 	}
+	r.ix.reset()
 	keep := r.pos
 	if r.mark >= 0 {
 		if r.pos-r.mark > r.limit {
@@ -952,56 +954,19 @@ func (r *Reader) scanKey() (keyKind, error) {
 }
 
 // skipContainer skips the object or array starting at pos. It counts depth
-// rather than recursing, and jumps over strings with bytes.IndexByte.
+// rather than recursing; walk finds the brackets and tells which are
+// inside strings without looking at every byte.
 func (r *Reader) skipContainer() error {
-	depth := 0
-	inStr := false
+	var st walkState
 	for {
-		if r.pos >= r.end {
-			carry := r.pos - r.end
-			if !r.fill() {
-				return r.readErr()
-			}
-			r.pos += carry
-			continue
+		if r.pos >= r.end && !r.fill() {
+			return r.readErr()
 		}
-		b := r.buf[:r.end]
-		i := r.pos
-		if inStr {
-			j, ok := strEnd(b, i)
-			if !ok {
-				r.pos = j
-				continue
-			}
-			inStr = false
-			i = j
+		if j, ok := r.ix.walk(r.buf[:r.end], r.pos, &st); ok {
+			r.pos = j
+			return nil
 		}
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				// Most strings hold no escapes: one IndexByte finds their end.
-				if j := bytes.IndexByte(b[i+1:], '"'); j >= 0 && b[i+j] != '\\' {
-					i += j + 1
-					continue
-				}
-				j, ok := strEnd(b, i+1)
-				if !ok {
-					inStr = true
-					i = j - 1 // the loop's i++ makes it j
-					continue
-				}
-				i = j - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					r.pos = i + 1
-					return nil
-				}
-			}
-		}
-		r.pos = i
+		r.pos = r.end
 	}
 }
 
