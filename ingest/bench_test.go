@@ -170,8 +170,9 @@ func TestMemoryBounded(t *testing.T) {
 
 // BenchmarkReader measures splitting throughput over a realistic log held
 // in memory: splitting alone (Keep rejects everything), with the filter
-// the pipeline uses (1% of records kept and validated), and keeping every
-// record. MB/s counts decompressed bytes.
+// the pipeline uses (1% of records kept and validated) asked about every
+// record or only about those holding a needle, and keeping every record.
+// MB/s counts decompressed bytes.
 //
 //	go test -run '^$' -bench BenchmarkReader -benchtime 20x ./ingest/
 func BenchmarkReader(b *testing.B) {
@@ -179,16 +180,19 @@ func BenchmarkReader(b *testing.B) {
 	zipped := member(b, plain)
 	pools := NewPools()
 	never := func([]byte) bool { return false }
+	needles := [][]byte{benchErrorCode}
 	for _, c := range []struct {
-		name string
-		data []byte
-		keep func([]byte) bool
-		kept int
+		name    string
+		data    []byte
+		keep    func([]byte) bool
+		needles [][]byte
+		kept    int
 	}{
-		{"split", plain, never, 0},
-		{"keep", plain, keepFailed, 200},
-		{"gzip", zipped, keepFailed, 200},
-		{"keep-all", plain, nil, 20_001},
+		{"split", plain, never, nil, 0},
+		{"keep", plain, keepFailed, nil, 200},
+		{"needles", plain, keepFailed, needles, 200},
+		{"gzip-needles", zipped, keepFailed, needles, 200},
+		{"keep-all", plain, nil, nil, 20_001},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(plain)))
@@ -196,7 +200,7 @@ func BenchmarkReader(b *testing.B) {
 			br := bytes.NewReader(c.data)
 			for b.Loop() {
 				br.Reset(c.data)
-				rd := NewReader(br, "bench", ReaderOptions{Keep: c.keep, Pools: pools})
+				rd := NewReader(br, "bench", ReaderOptions{Keep: c.keep, Needles: c.needles, Pools: pools})
 				kept := 0
 				for rd.Next() {
 					kept++

@@ -11,8 +11,8 @@ import (
 // the real record limit and with a tiny one (so that inputs of a few bytes
 // reach the too-large and buffer-compaction paths), and checks that reading
 // one byte at a time or through gzip changes nothing. It holds the fast
-// path to its reference: skipping a record by its brackets to skipping
-// every byte.
+// paths to their references: skipping a record by its brackets to skipping
+// every byte, and Keep behind needles to Keep asked about every record.
 func FuzzReader(f *testing.F) {
 	for _, sh := range shapes() {
 		f.Add([]byte(sh.data))
@@ -29,7 +29,7 @@ func FuzzReader(f *testing.F) {
 		"{\"a\":\"caf\xe9\"}", `{"a":1}x`, `[{"a":1}]]`, `{"a":1}}`, `{"a":tru}`, `[nul]`,
 		"[" + strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50) + "]",
 		`{"x":{"Records":[{}]},"Records":[` + good + `],"y":"]}"}`,
-		// Shaped like CloudTrail, with records inside records.
+		// Shaped like CloudTrail, with needles in and around records.
 		`{"Records":[{"eventVersion":"1","errorCode":"x"},{"eventVersion":"2","a":[{},{"eventVersion":"3"}]},{"b":"},{\"eventVersion\":"}]}`,
 		`[{"a":"Policy\"","e":"drop"},{"u":"\u0041","k":"e"},{"a1a":1}],{"x":"}"},`,
 	} {
@@ -47,7 +47,12 @@ func FuzzReader(f *testing.F) {
 			sameRun(t, "gzip", got, want, false)
 		}
 
+		checkNeedles(t, data, MaxRecordSize, readChunk)
+		checkNeedles(t, data, 24, 3)
 		checkWalk(t, data, []int{len(data) / 3, len(data) / 2, len(data) - 1})
+		if set := compileNeedles(testNeedles); set.in(data) != containsAny(data, testNeedles) {
+			t.Fatalf("needleSet.in(%q) = %v", data, set.in(data))
+		}
 	})
 }
 

@@ -1,16 +1,22 @@
 package ingest
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
-// The Reader's fast path (DESIGN.md §4): it uses only bytes.IndexByte and
-// bytes.Count, which the runtime vectorises, and does not change what the
-// Reader returns; the tests hold it to the straightforward version.
+// The Reader's two fast paths (DESIGN.md §4). Both use only bytes.IndexByte
+// and bytes.Count, which the runtime vectorises, and neither changes what
+// the Reader returns; the tests hold them to the straightforward versions.
 //
 // walk finds where a record ends by visiting its brackets, not its bytes:
 // a bracket counts unless it is inside a string, and between two brackets
 // the string state changes with the parity of the quotes, counted in one
 // call, unless a backslash is among them. A compact CloudTrail record has
 // about 20 brackets and 300 quotes.
+//
+// needleSet decides whether a record can matter before Keep is asked:
+// every record Keep accepts holds one of a few rare strings.
 
 // walkState is where a walk stopped when the buffer ran out.
 type walkState struct {
@@ -19,16 +25,22 @@ type walkState struct {
 	esc   bool // inside a string, after an odd run of backslashes
 }
 
-// index caches, for the Reader's buffer, the next position of each bracket
-// and of a backslash at or after the last place it was asked about, so that
-// each is searched for once per buffer, not once per record. It is reset
-// whenever the buffer's contents change.
+// index caches, for the Reader's buffer, the next position of each bracket,
+// of a backslash and of a match of each needle group at or after the last
+// place it was asked about, so that each is searched for once per buffer,
+// not once per record. It is reset whenever the buffer's contents change.
 type index struct {
 	ok                                  bool
 	open, close, openSq, closeSq, slash int // len(buf) when there is none
+
+	hitsOK bool
+	hits   []match // by needle group
 }
 
-func (x *index) reset() { x.ok = false }
+// match is where a needle was found: buf[start:end].
+type match struct{ start, end int }
+
+func (x *index) reset() { x.ok, x.hitsOK = false, false }
 
 // next returns the position of c in b at or after from, or len(b).
 func next(b []byte, from int, c byte) int {
@@ -113,4 +125,189 @@ func strState(g []byte, st *walkState) {
 			st.inStr = false
 		}
 	}
+}
+
+// needleSet finds whether a record holds any of a set of byte strings. It
+// searches with bytes.IndexByte for one rare byte (the anchor) shared by a
+// group of needles and compares the needles around each hit, so that a
+// dozen needles cost a few passes over the input rather than a dozen.
+type needleSet []needleGroup
+
+type needleGroup struct {
+	anchor  byte
+	needles []anchored
+	// next holds the bytes that follow the anchor in the needles, as a
+	// bitset: most hits are rejected on it alone. last says a needle ends
+	// with the anchor: then every hit is compared.
+	next [4]uint64
+	last bool
+}
+
+// anchored is a needle and the offset of its group's anchor in it; a
+// needle holding the anchor twice appears twice.
+type anchored struct {
+	b   []byte
+	off int
+}
+
+// byteFreq sorts bytes by how often they occur in CloudTrail JSON (measured
+// on generated and published events): bytes in byteFreq[k] occur about
+// once every 10·4^k bytes; bytes not listed are rarer still.
+var byteFreq = [...]string{
+	`"e`,
+	`a:ts12n3ro-ci,dumpl`,
+	`A.y06S/w4Ib5v897fgT{}RDh `,
+	`_ECHOMVNPkzxGL#ZKWBUqFJXjQ`,
+	`Y][+=`,
+	`@()`,
+	`;\`,
+}
+
+// hitCost weighs a hit of bytes.IndexByte, which costs a call and a
+// comparison, against a pass over the input: a pass costs 1, a hit about
+// as much as a pass over 250 bytes.
+const hitCost = 250.0
+
+// cost estimates searching for c: a pass plus the hits.
+func cost(c byte) float64 {
+	period := 10.0
+	for _, f := range byteFreq {
+		if strings.IndexByte(f, c) >= 0 {
+			break
+		}
+		period *= 4
+	}
+	return 1 + hitCost/period
+}
+
+// compileNeedles groups needles by anchor: it picks anchors greedily, the
+// byte covering the most needles per unit of search cost first. An empty
+// needle matches everything: the set is then nil, and so is the set of no
+// needles; a nil set lets every record through.
+func compileNeedles(needles [][]byte) needleSet {
+	left := make([][]byte, 0, len(needles))
+	for _, n := range needles {
+		if len(n) == 0 {
+			return nil
+		}
+		left = append(left, bytes.Clone(n))
+	}
+	var set needleSet
+	for len(left) > 0 {
+		best, bestScore := byte(0), -1.0
+		for _, n := range left {
+			for _, c := range n {
+				covered := 0
+				for _, m := range left {
+					if bytes.IndexByte(m, c) >= 0 {
+						covered++
+					}
+				}
+				if score := float64(covered) / cost(c); score > bestScore {
+					best, bestScore = c, score
+				}
+			}
+		}
+		g := needleGroup{anchor: best}
+		rest := left[:0]
+		for _, n := range left {
+			if bytes.IndexByte(n, best) < 0 {
+				rest = append(rest, n)
+				continue
+			}
+			for off, c := range n {
+				if c != best {
+					continue
+				}
+				g.needles = append(g.needles, anchored{n, off})
+				if off+1 < len(n) {
+					g.next[n[off+1]>>6] |= 1 << (n[off+1] & 63)
+				} else {
+					g.last = true
+				}
+			}
+		}
+		set = append(set, g)
+		left = rest
+	}
+	return set
+}
+
+// find returns the first match of a needle of g in b[from:], the one whose
+// anchor comes first, or a match at len(b) when there is none.
+func (g *needleGroup) find(b []byte, from int) match {
+	for i := from; ; {
+		j := bytes.IndexByte(b[i:], g.anchor)
+		if j < 0 {
+			return match{len(b), len(b)}
+		}
+		p := i + j
+		i = p + 1
+		if !g.last && (i == len(b) || g.next[b[i]>>6]&(1<<(b[i]&63)) == 0) {
+			continue
+		}
+		for _, a := range g.needles {
+			s, e := p-a.off, p-a.off+len(a.b)
+			if s >= from && e <= len(b) && bytes.Equal(b[s:e], a.b) {
+				return match{s, e}
+			}
+		}
+	}
+}
+
+// in reports whether raw holds any needle of the set.
+func (set needleSet) in(raw []byte) bool {
+	for i := range set {
+		if set[i].find(raw, 0).start < len(raw) {
+			return true
+		}
+	}
+	return false
+}
+
+// wants asks Keep about raw, unless raw holds none of the needles. at is
+// where raw starts in buf, or -1: then raw is searched on its own.
+func (r *Reader) wants(raw []byte, at int) bool {
+	switch {
+	case r.needles == nil:
+	case at < 0:
+		if !r.needles.in(raw) {
+			return false
+		}
+	default:
+		if !r.needlesAt(at, at+len(raw)) {
+			return false
+		}
+	}
+	return r.keep(raw)
+}
+
+// needlesAt reports whether buf[s:e] holds a needle. Each group's next
+// match in buf is kept in r.ix, so a group is searched for once per buffer.
+func (r *Reader) needlesAt(s, e int) bool {
+	x := &r.ix
+	if !x.hitsOK {
+		x.hitsOK = true
+		x.hits = x.hits[:0]
+		for range r.needles {
+			x.hits = append(x.hits, match{-1, -1})
+		}
+	}
+	b := r.buf[:r.end]
+	for i := range r.needles {
+		m := x.hits[i]
+		if m.start < s {
+			m = r.needles[i].find(b, s)
+			x.hits[i] = m
+		}
+		switch {
+		case m.start >= e:
+		case m.end <= e:
+			return true
+		case r.needles[i].find(b[:e], s).start < e:
+			// A match ran past the record's end, but another does not.
+			return true
+		}
+	}
+	return false
 }

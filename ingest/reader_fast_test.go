@@ -1,8 +1,12 @@
 package ingest
 
 import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // skipRef is walk written the obvious way: it skips the container starting
@@ -87,5 +91,141 @@ func TestWalk(t *testing.T) {
 			checkWalk(t, data, []int{cut})
 		}
 		checkWalk(t, data, []int{1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144})
+	}
+}
+
+// testNeedles are needles for the tests' Keep: short ones that random
+// input hits, one whose anchor occurs twice in it, and "},", which is never
+// inside a compact record and so tests matches that run past its end.
+var testNeedles = [][]byte{[]byte(`"errorCode"`), []byte(`\u`), []byte(`Policy"`), []byte(`},`), []byte(`e"`), []byte(`a1a`)}
+
+// containsAny is what needleSet.in must compute.
+func containsAny(raw []byte, needles [][]byte) bool {
+	for _, n := range needles {
+		if bytes.Contains(raw, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// needleKeep is a Keep that honours the needles' promise (it rejects every
+// record holding none of them) and also rejects records holding "drop". It
+// fails the test when it is asked about a record without a needle once
+// needles are in use.
+func needleKeep(t testing.TB, needles [][]byte, strict bool) func([]byte) bool {
+	return func(raw []byte) bool {
+		has := containsAny(raw, needles)
+		if strict && !has {
+			t.Errorf("Keep asked about a record without a needle: %q", shortInput(raw))
+		}
+		return has && !bytes.Contains(raw, []byte("drop"))
+	}
+}
+
+// checkNeedles reads data with Keep asked about every record, and with the
+// same Keep behind needles, and wants the same items, counts and errors.
+func checkNeedles(t *testing.T, data []byte, limit, chunk int) {
+	t.Helper()
+	want := runReader(bytes.NewReader(data), "in", limit, chunk, needleKeep(t, testNeedles, false))
+	opts := ReaderOptions{Keep: needleKeep(t, testNeedles, true), Needles: testNeedles}
+	got := runOpts(bytes.NewReader(data), "in", limit, chunk, opts)
+	sameRun(t, fmt.Sprintf("needles, limit %d", limit), got, want, true)
+	got = runOpts(iotest.HalfReader(bytes.NewReader(data)), "in", limit, chunk, opts)
+	sameRun(t, fmt.Sprintf("needles, half reads, limit %d", limit), got, want, true)
+}
+
+func TestNeedles(t *testing.T) {
+	var inputs [][]byte
+	for _, sh := range shapes() {
+		inputs = append(inputs, []byte(sh.data))
+	}
+	// Every event with and without a needle, with "drop", and records
+	// cut by buffer edges at every offset.
+	var recs []string
+	for i, e := range testEvents {
+		recs = append(recs, e, strings.Replace(e, `"eventID"`, `"drop":1,"eventID"`, 1))
+		recs = append(recs, fmt.Sprintf(`{"eventID":"n%d","x":"PolicyX a1b"}`, i), fmt.Sprintf(`{"eventID":"p%d","x":"Policy"}`, i))
+	}
+	inputs = append(inputs, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`), []byte(strings.Join(recs, "\n")))
+	for _, data := range inputs {
+		checkNeedles(t, data, MaxRecordSize, readChunk)
+		checkNeedles(t, data, 300, 5)
+		checkNeedles(t, data, 64, 1)
+		checkAgainstReferenceKeep(t, data, needleKeep(t, testNeedles, false))
+	}
+}
+
+// TestNeedleEdges puts needle matches across record boundaries: one that
+// starts in a record and runs past its end, found before one inside the
+// record at the same anchor, and one that starts before a record and ends
+// inside it.
+func TestNeedleEdges(t *testing.T) {
+	needles := [][]byte{[]byte(`x"},`), []byte(`zx`), []byte(`,{"Qz`)}
+	data := []byte(`[{"a":"zx"},{"b":"x"},{"Qz":1},{"c":"Qz"}]`)
+	for _, chunk := range []int{readChunk, 7, 1} {
+		want := runReader(bytes.NewReader(data), "in", 64, chunk, needleKeep(t, needles, false))
+		got := runOpts(bytes.NewReader(data), "in", 64, chunk, ReaderOptions{Keep: needleKeep(t, needles, true), Needles: needles})
+		sameRun(t, "edges", got, want, true)
+		if len(got.Items) != 1 || got.Items[0].Origin.Index != 0 {
+			t.Fatalf("chunk %d: kept %v, want record 0 only", chunk, got.Items)
+		}
+	}
+}
+
+// checkAgainstReferenceKeep compares a Reader with needles with the
+// encoding/json reference given the same Keep, on input the reference reads.
+func checkAgainstReferenceKeep(t *testing.T, data []byte, keep func([]byte) bool) {
+	t.Helper()
+	want := reference(data, "in", MaxRecordSize, keep)
+	if want.Err != nil {
+		return
+	}
+	got := runOpts(bytes.NewReader(data), "in", MaxRecordSize, readChunk, ReaderOptions{Keep: keep, Needles: testNeedles})
+	if got.Err != nil || sameRefItems(got.Items, want.Items) != nil || got.Records != want.Records {
+		t.Fatalf("needles: %v, %d records, %v; reference %v, %d records\ninput %q", got.Items, got.Records, got.Err, want.Items, want.Records, shortInput(data))
+	}
+}
+
+func TestNeedleSet(t *testing.T) {
+	sets := [][][]byte{
+		testNeedles,
+		{[]byte(`"errorCode"`), []byte(`\u`), []byte(`Policy"`), []byte(`AccessBlock"`), []byte(`OwnershipControls"`),
+			[]byte(`PutBucketAcl"`), []byte(`BucketEncryption"`), []byte(`Grant"`), []byte(`DisableKey"`), []byte(`EnableKey"`),
+			[]byte(`KeyDeletion"`), []byte(`PolicyVersion"`), []byte(`PermissionsBoundary"`), []byte(`"s3.amazonaws.com"`)},
+		{[]byte("x")}, {[]byte("aaa"), []byte("ab")}, {[]byte("\x00\xff")},
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, needles := range sets {
+		set := compileNeedles(needles)
+		n := 0
+		for _, g := range set {
+			n += len(g.needles)
+		}
+		if n < len(needles) {
+			t.Fatalf("%q: groups hold %d needles", needles, n)
+		}
+		// Haystacks made of the needles' own bytes, so that hits and near
+		// misses are common.
+		var alphabet []byte
+		for _, nd := range needles {
+			alphabet = append(alphabet, nd...)
+		}
+		for range 3000 {
+			hay := make([]byte, r.IntN(40))
+			for i := range hay {
+				hay[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			if got, want := set.in(hay), containsAny(hay, needles); got != want {
+				t.Fatalf("%q in %q = %v, want %v", needles, hay, got, want)
+			}
+		}
+	}
+	if compileNeedles(nil) != nil || compileNeedles([][]byte{[]byte("a"), {}}) != nil {
+		t.Error("no needles, or an empty one, must let every record through")
+	}
+	// The classify needles group on rare bytes: a handful of passes.
+	if set := compileNeedles(sets[1]); len(set) > 7 {
+		t.Errorf("%d groups for the classify needles", len(set))
 	}
 }

@@ -2,11 +2,13 @@
 // pool of workers, classifies the records that matter, and feeds one engine
 // that turns them into findings.
 //
-// Workers share nothing but counters and a pool of reader buffers: each opens an input, streams it
-// through an ingest.Reader whose pre-filter drops the records that cannot
-// matter, parses and judges the rest, and sends them to the single engine
-// goroutine. Memory is bounded by the number of workers times the reader
-// buffers plus the engine's window, not by the size of the sources.
+// Workers share nothing but counters and a pool of reader buffers: each
+// opens an input, streams it through an ingest.Reader whose pre-filter
+// drops the records that cannot matter (most without looking at more than a
+// few rare bytes: see ingest.ReaderOptions.Needles), parses and judges the
+// rest, and sends them to the single engine goroutine. Memory is bounded by
+// the number of workers times the reader buffers plus the engine's window,
+// not by the size of the sources.
 package scan
 
 import (
@@ -43,6 +45,11 @@ type Config struct {
 	// goroutine, before the engine does (explain uses it to show the fields
 	// each verdict read).
 	Observe func(ev *classify.Event, v classify.Verdict, origin string)
+
+	// everyRecord hands every record to the filter, as the readers did
+	// before they searched for needles: the reference the tests hold the
+	// fast path to.
+	everyRecord bool
 }
 
 // Counters are live totals of a running scan, safe to read concurrently.
@@ -94,6 +101,12 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		c = new(Counters)
 	}
 	s := &scanner{cfg: cfg, c: c, pools: ingest.NewPools()}
+	if !cfg.everyRecord {
+		s.needles = cfg.Filter.Needles()
+		// Until a scan has seen an S3 data event it asks about every record
+		// that may be one: every S3 data event holds this string.
+		s.probe = append(slices.Clip(s.needles), []byte(`"s3.amazonaws.com"`))
+	}
 	for _, src := range sources {
 		s.stats.Sources = append(s.stats.Sources, src.String())
 		if n, ok := src.(noter); ok {
@@ -193,6 +206,8 @@ type scanner struct {
 	cfg     Config
 	c       *Counters
 	pools   *ingest.Pools
+	needles [][]byte // the filter's needles; nil: every record is looked at
+	probe   [][]byte // needles and the mark of an S3 data event
 	failed  atomic.Int64
 	sawData atomic.Bool
 
@@ -216,7 +231,8 @@ func (s *scanner) problem(name string, err error) {
 }
 
 // keep is the pre-filter handed to the readers: it notes the first S3 data
-// event, then asks the filter whether the record can matter at all.
+// event, then asks the filter whether the record can matter at all. A
+// reader with needles calls it only for records holding one.
 func (s *scanner) keep(raw []byte) bool {
 	if !s.sawData.Load() && classify.IsS3DataEvent(raw) {
 		s.sawData.Store(true)
@@ -233,7 +249,11 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, n: &s.c.Bytes}
-	r := ingest.NewReader(cr, in.Name, ingest.ReaderOptions{Keep: s.keep, Pools: s.pools})
+	opts := ingest.ReaderOptions{Keep: s.keep, Needles: s.needles, Pools: s.pools}
+	if s.needles != nil && !s.sawData.Load() {
+		opts.Needles = s.probe
+	}
+	r := ingest.NewReader(cr, in.Name, opts)
 	defer r.Close()
 	var seen int64
 	for r.Next() {
