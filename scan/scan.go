@@ -4,11 +4,12 @@
 //
 // Workers share nothing but counters and a pool of reader buffers: each
 // opens an input, streams it through an ingest.Reader whose pre-filter
-// drops the records that cannot matter (most without looking at more than a
-// few rare bytes: see ingest.ReaderOptions.Needles), parses and judges the
-// rest, and sends them to the single engine goroutine. Memory is bounded by
-// the number of workers times the reader buffers plus the engine's window,
-// not by the size of the sources.
+// drops the records that cannot matter (most on a search for a few rare
+// strings, without asking the filter: see ingest.ReaderOptions.Needles),
+// parses and judges the rest, and sends them to the single engine
+// goroutine. Memory is bounded by the number of workers times the reader
+// buffers plus the engine's window and the findings themselves, not by the
+// size of the sources.
 package scan
 
 import (
@@ -101,11 +102,11 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		c = new(Counters)
 	}
 	s := &scanner{cfg: cfg, c: c, pools: ingest.NewPools()}
-	if !cfg.everyRecord {
-		s.needles = cfg.Filter.Needles()
+	if n := cfg.Filter.Needles(); len(n) > 0 && !cfg.everyRecord {
+		s.needles = n
 		// Until a scan has seen an S3 data event it asks about every record
 		// that may be one: every S3 data event holds this string.
-		s.probe = append(slices.Clip(s.needles), []byte(`"s3.amazonaws.com"`))
+		s.probe = append(slices.Clip(n), []byte(`"s3.amazonaws.com"`))
 	}
 	for _, src := range sources {
 		s.stats.Sources = append(s.stats.Sources, src.String())
