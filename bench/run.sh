@@ -8,6 +8,8 @@
 #   bench/run.sh                      # a 2 GiB archive, each configuration twice
 #   bench/run.sh -s 512MiB -s 2GiB    # several sizes (flat memory shows here)
 #   bench/run.sh -r 3 -t 5 -w 2       # repeats, tries per repeat, workers
+#   bench/run.sh -f 0.0025 -s 2GiB    # failure rate (default 0.01): findings, and
+#                                     # the memory they hold, grow with it
 #
 # Archives are generated once into bench/out/archive-SIZE and reused. Each
 # repeat runs (a) and (b) alternately -t times and keeps the fastest of each,
@@ -19,14 +21,16 @@ cd "$(dirname "$0")/.."
 sizes=()
 repeat=2
 tries=3
+rate=0.01
 workers=$(nproc)
-while getopts "s:r:t:w:h" opt; do
+while getopts "s:r:t:w:f:h" opt; do
 	case $opt in
 	s) sizes+=("$OPTARG") ;;
+	f) rate=$OPTARG ;;
 	r) repeat=$OPTARG ;;
 	t) tries=$OPTARG ;;
 	w) workers=$OPTARG ;;
-	*) sed -n '2,17p' "$0"; exit 2 ;;
+	*) sed -n '2,19p' "$0"; exit 2 ;;
 	esac
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(2GiB)
@@ -54,7 +58,7 @@ need jq jq || { jq_ok=0; echo "bench: jq is not installed and could not be: (c) 
 echo "== denytrail throughput harness, $stamp"
 echo "machine: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 echo "commit:  $(git describe --always --dirty 2>/dev/null || echo unknown), $(go version | cut -d' ' -f3)"
-echo "workers: $workers, repeats: $repeat, tries: $tries"
+echo "workers: $workers, repeats: $repeat, tries: $tries, failure rate: $rate"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (before)"
 
 go build -o "$bin/denytrail" ./cmd/denytrail
@@ -74,10 +78,12 @@ timed() {
 }
 
 for size in "${sizes[@]}"; do
-	arc=$out/archive-$size/
+	tag=$size
+	[ "$rate" = 0.01 ] || tag=$size-f$rate
+	arc=$out/archive-$tag/
 	if [ ! -f "$arc/.done" ]; then
 		rm -rf "${arc%/}"
-		"$bin/gen" -size "$size" -out "$arc"
+		"$bin/gen" -size "$size" -failure-rate "$rate" -out "$arc"
 		touch "$arc/.done"
 	fi
 	stored=$(du -sb --exclude=.done "$arc" | cut -f1)
@@ -91,28 +97,28 @@ for size in "${sizes[@]}"; do
 		# the one least disturbed by whatever else runs on the machine.
 		a=999999 a_cpu=999999 b=999999 b_cpu=999999 b_rss=0
 		for ((k = 1; k <= tries; k++)); do
-			timed "$bin/floor" -workers "$workers" "$arc" >"$out/floor-$size.txt"
+			timed "$bin/floor" -workers "$workers" "$arc" >"$out/floor-$tag.txt"
 			a=$(awk -v x="$a" -v y="$secs" 'BEGIN { print (y < x ? y : x) }')
 			a_cpu=$(awk -v x="$a_cpu" -v y="$cpu" 'BEGIN { print (y < x ? y : x) }')
 			set +e
 			timed "$bin/denytrail" scan --format ndjson --progress never --workers "$workers" "$arc" \
-				>"$out/scan-$size.ndjson" 2>"$out/scan-$size.stderr"
+				>"$out/scan-$tag.ndjson" 2>"$out/scan-$tag.stderr"
 			code=$?
 			set -e
 			if [ $code -ne 0 ] && [ $code -ne 3 ]; then
-				echo "scan exited $code:"; tail -5 "$out/scan-$size.stderr"; exit 1
+				echo "scan exited $code:"; tail -5 "$out/scan-$tag.stderr"; exit 1
 			fi
 			b=$(awk -v x="$b" -v y="$secs" 'BEGIN { print (y < x ? y : x) }')
 			b_cpu=$(awk -v x="$b_cpu" -v y="$cpu" 'BEGIN { print (y < x ? y : x) }')
 			b_rss=$((rss_kb > b_rss ? rss_kb : b_rss))
 		done
-		plain=$(sed -E 's/.* ([0-9]+) bytes decompressed.*/\1/' "$out/floor-$size.txt")
-		findings=$(wc -l <"$out/scan-$size.ndjson")
+		plain=$(sed -E 's/.* ([0-9]+) bytes decompressed.*/\1/' "$out/floor-$tag.txt")
+		findings=$(wc -l <"$out/scan-$tag.ndjson")
 		c=""
 		if [ $jq_ok = 1 ]; then
-			timed bash -c "find '$arc' -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c '.Records[]? | select(.errorCode)' >'$out/jq-$size.ndjson'"
+			timed bash -c "find '$arc' -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c '.Records[]? | select(.errorCode)' >'$out/jq-$tag.ndjson'"
 			c=$secs
-			failed=$(wc -l <"$out/jq-$size.ndjson")
+			failed=$(wc -l <"$out/jq-$tag.ndjson")
 		fi
 		echo "-- repeat $i, load $(cut -d' ' -f1 /proc/loadavg); (a), (b): fastest of $tries"
 		awk -v p="$plain" -v a="$a" -v ac="$a_cpu" -v b="$b" -v bc="$b_cpu" -v c="$c" -v rss="$b_rss" -v f="$findings" -v fl="${failed:-}" 'BEGIN {

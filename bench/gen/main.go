@@ -27,8 +27,9 @@ func main() {
 	out := flag.String("out", "", "`DIR` to write the archive into (must not exist or be empty)")
 	seed := flag.Int64("seed", 1, "generator seed: the same seed and size give the same archive")
 	perFile := flag.Int("records-per-file", 2000, "records per log file (real busy trails: a few thousand)")
+	failures := flag.Float64("failure-rate", 0.01, "fraction of records that are scripted failures, spread over every layer")
 	flag.Parse()
-	if err := run(*size, *out, *seed, *perFile); err != nil {
+	if err := run(*size, *out, *seed, *perFile, *failures); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -36,13 +37,16 @@ func main() {
 
 var errDone = errors.New("size reached")
 
-func run(sizeArg, out string, seed int64, perFile int) error {
+func run(sizeArg, out string, seed int64, perFile int, failures float64) error {
 	want, err := parseSize(sizeArg)
 	if err != nil {
 		return err
 	}
 	if out == "" {
 		return errors.New("-out is required")
+	}
+	if failures <= 0 || failures > 1 {
+		return fmt.Errorf("-failure-rate %v: want a fraction in (0, 1]", failures)
 	}
 	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
 		return fmt.Errorf("%s is not empty", out)
@@ -56,6 +60,7 @@ func run(sizeArg, out string, seed int64, perFile int) error {
 		Duration:       24 * 365 * time.Hour, // cut short by size
 		FileEvery:      5 * time.Minute,
 		RecordsPerFile: perFile,
+		FailureRate:    failures,
 		Digests:        true,
 	}
 	var logs, plain, stored int64
