@@ -52,7 +52,7 @@ func render(t *testing.T, res *Result) string {
 // scenario twice, once with the readers' needles and once asking the filter
 // about every record, and wants the same report, byte for byte.
 func TestFastPathMatchesReference(t *testing.T) {
-	cfg := synth.Config{Seed: 7, OrgID: "o-abc123defg", Duration: 75 * time.Minute, RecordsPerFile: 100, FailureRate: 0.3, Digests: true}
+	cfg := synth.Config{Seed: 7, OrgID: "o-abc123defg", Duration: 45 * time.Minute, RecordsPerFile: 80, FailureRate: 0.4, Digests: true}
 	fsys, planted := synthArchive(t, cfg)
 	for _, sc := range synth.Scenarios() {
 		if !planted[sc.Name] {
