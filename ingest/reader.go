@@ -266,7 +266,9 @@ func (r *Reader) start() error {
 		r.pooled = r.pools.bufs.Get().(*[]byte)
 		r.buf = *r.pooled
 	} else {
-		r.buf = make([]byte, r.limit+r.chunk)
+		// Unpooled buffers start small and grow to fit the largest record
+		// seen: a single event need not cost a megabyte.
+		r.buf = make([]byte, min(4*r.chunk, r.limit+r.chunk))
 	}
 	return nil
 }
@@ -319,6 +321,12 @@ func (r *Reader) fill() bool {
 		if r.mark >= 0 {
 			r.mark -= keep
 		}
+	}
+	if len(r.buf)-r.end < r.chunk {
+		// What is kept is at most limit bytes: limit+chunk always fits.
+		buf := make([]byte, min(max(2*len(r.buf), r.end+r.chunk), r.limit+r.chunk))
+		copy(buf, r.buf[:r.end])
+		r.buf = buf
 	}
 	for range 100 {
 		n, err := r.in.Read(r.buf[r.end:])
