@@ -194,14 +194,14 @@ func incident(main *call, kms []*call, window time.Duration) Finding {
 // KMS event, whose evidence is quoted; kids are the KMS events' IDs.
 func correlate(u Finding, k Finding, kids []string) Finding {
 	f := u
-	f.Layer, f.Control, f.Confidence = k.Layer, k.Control, k.Confidence
+	// That KMS refused this very upload is certain, so the layer is
+	// certain; which KMS control refused may not be: when the KMS event
+	// does not name the policy, the evidence says so.
+	f.Layer, f.Control, f.Confidence = k.Layer, k.Control, High
 	if k.Layer == LayerUnknown {
 		f.Layer, f.Control = LayerKMS, ControlKMSKeyPolicy
 	}
-	if f.Confidence != High {
-		// That KMS refused is certain; why, the KMS event does not say.
-		f.Confidence = Medium
-	}
+	controlOpen := k.Confidence != High
 	f.KMSKey = cmp.Or(k.KMSKey, u.KMSKey)
 	f.Action = cmp.Or(k.Action, u.Action)
 	f.Related = append(f.Related, kids...)
@@ -221,6 +221,9 @@ func correlate(u Finding, k Finding, kids []string) Finding {
 	}
 	if len(kids) > 1 {
 		ev = append(ev, fmt.Sprintf("%d KMS events in all were refused for this upload: %s", len(kids), strings.Join(kids, ", ")))
+	}
+	if controlOpen {
+		ev = append(ev, fmt.Sprintf("the KMS event does not name the policy that refused it: %s is the likelier control (%s confidence on its own); the remediation says what tells the causes apart", f.Control, k.Confidence))
 	}
 	for _, e := range k.Evidence {
 		if !strings.HasPrefix(e, "errorCode: ") && !strings.HasPrefix(e, "errorMessage: ") {

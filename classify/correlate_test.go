@@ -125,8 +125,8 @@ func TestCorrelation(t *testing.T) {
 	}
 }
 
-// The KMS event that names the key policy makes the incident certain;
-// one without a message leaves the control open, and says so.
+// A correlated KMS denial makes the layer certain (high); a KMS event
+// without a message leaves the control open, and the evidence says so.
 func TestCorrelationConfidence(t *testing.T) {
 	named := with(viaS3("k", at(48, 45)), "errorMessage", "User: "+sessionARN+" is not authorized to perform: kms:GenerateDataKey on resource: "+keyARN+" because no resource-based policy allows the kms:GenerateDataKey action")
 	f := runEngine(t, EngineConfig{}, upload("u", at(48, 45)), named)[0]
@@ -137,8 +137,13 @@ func TestCorrelationConfidence(t *testing.T) {
 		t.Errorf("named: remediation lacks the key-policy statement: %s", f.Remediation)
 	}
 	f = runEngine(t, EngineConfig{}, with(upload("u", at(48, 45)), "eventName", "CreateMultipartUpload"), viaS3("k", at(48, 45)))[0]
-	if f.Layer != LayerKMS || f.Confidence != Medium {
-		t.Errorf("bare: %s/%s %s, want kms medium", f.Layer, f.Control, f.Confidence)
+	// The layer is certain either way; the control is not, and the
+	// evidence says so.
+	if f.Layer != LayerKMS || f.Confidence != High {
+		t.Errorf("bare: %s/%s %s, want kms high", f.Layer, f.Control, f.Confidence)
+	}
+	if !slices.ContainsFunc(f.Evidence, func(e string) bool { return strings.Contains(e, "does not name the policy") }) {
+		t.Errorf("bare: evidence does not say the control is open: %q", f.Evidence)
 	}
 	if !strings.Contains(f.Remediation, `["kms:GenerateDataKey","kms:Decrypt"]`) || !strings.Contains(f.Remediation, "What tells them apart") {
 		t.Errorf("bare multipart: remediation lacks kms:Decrypt or the way to tell the causes apart: %s", f.Remediation)
