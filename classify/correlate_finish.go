@@ -57,7 +57,7 @@ func (e *Engine) Finish(findings []Finding) []Finding {
 	byID, byShared := map[string]int{}, map[string]int{}
 	for i := range recs {
 		parent[i] = i
-		union(byID, recs[i].EventID, i)
+		union(byID, deliveryKey(&recs[i]), i)
 		union(byShared, recs[i].rec.sharedEventID, i)
 	}
 	group := map[int]*call{}

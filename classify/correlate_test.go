@@ -178,6 +178,33 @@ func TestDuplicates(t *testing.T) {
 			t.Errorf("evidence does not say the event came twice: %q", fs[0].Evidence)
 		}
 	})
+	t.Run("same eventID, different events", func(t *testing.T) {
+		// Hand-made samples and some exports reuse IDs: the same ID on
+		// another call or at another time is another event, both in the
+		// window and when Finish joins what the window missed.
+		other := with(upload("u", at(48, 45)), "eventName", "CopyObject")
+		later := upload("u", at(49, 45))
+		elsewhere := with(upload("u", at(48, 45)), "requestParameters.bucketName", "another-bucket")
+		var filler []map[string]any
+		for i := range 40 {
+			filler = append(filler, with(upload(fmt.Sprint("f", i), at(0, 0)), "eventTime",
+				time.Date(2024, 10, 18, 3, i, 0, 0, time.UTC).Format(time.RFC3339), "requestParameters.bucketName", "other"))
+		}
+		for _, events := range [][]map[string]any{
+			{upload("u", at(48, 45)), other, later, elsewhere},
+			append(append([]map[string]any{upload("u", at(48, 45))}, filler...), other, later, elsewhere),
+		} {
+			n := 0
+			for _, f := range runEngine(t, EngineConfig{}, events...) {
+				if f.EventID == "u" {
+					n++
+				}
+			}
+			if n != 4 {
+				t.Errorf("%d findings with eventID u, want 4 (four different events)", n)
+			}
+		}
+	})
 	t.Run("sharedEventID", func(t *testing.T) {
 		cross := with(upload("caller-copy", at(48, 45)), "sharedEventID", "shared-1",
 			"errorMessage", userPrefixS3+"with an explicit deny in a resource-based policy",

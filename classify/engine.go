@@ -3,6 +3,7 @@ package classify
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -115,7 +116,7 @@ func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 		e.emit(incident(newCall(r), nil, e.window))
 		return
 	}
-	c := e.byID[r.EventID]
+	c := e.byID[deliveryKey(&r)]
 	if c == nil || r.EventID == "" {
 		c = e.byShared[r.rec.sharedEventID]
 		if r.rec.sharedEventID == "" {
@@ -153,10 +154,24 @@ func (e *Engine) see(t time.Time) {
 	}
 }
 
+// deliveryKey identifies the deliveries of one event: the same eventID,
+// and the same call by the same principal on the same object at the same
+// time. CloudTrail's eventIDs are unique
+// UUIDs, but exported and hand-made samples reuse IDs for different
+// events; those are not one event and must not be counted once. It is ""
+// for records without an eventID, which are never joined by ID.
+func deliveryKey(r *Finding) string {
+	if r.EventID == "" {
+		return ""
+	}
+	return strings.Join([]string{r.EventID, r.EventSource, r.EventName, r.EventTime.UTC().Format(time.RFC3339Nano),
+		r.Principal, r.Bucket, r.Key}, "\x00")
+}
+
 // index makes a call findable by a record's eventID and sharedEventID.
 func (e *Engine) index(c *call, r *Finding) {
 	if r.EventID != "" {
-		e.byID[r.EventID] = c
+		e.byID[deliveryKey(r)] = c
 	}
 	if s := r.rec.sharedEventID; s != "" {
 		e.byShared[s] = c
@@ -257,8 +272,8 @@ func (e *Engine) evictSlot(s *slot) {
 // unindex forgets a call's IDs.
 func (e *Engine) unindex(c *call) {
 	for _, r := range c.recs {
-		if e.byID[r.EventID] == c {
-			delete(e.byID, r.EventID)
+		if k := deliveryKey(&r); e.byID[k] == c {
+			delete(e.byID, k)
 		}
 		if s := r.rec.sharedEventID; s != "" && e.byShared[s] == c {
 			delete(e.byShared, s)
