@@ -192,6 +192,33 @@ func (g *gen) emit(f *fileBuf, e *ev, sc *script, layer, control string) {
 }
 
 // amzID2 writes a random "x-amz-id-2" member.
+// bucketCallAddl writes the additionalEventData of a bucket-level S3 call
+// signed with SigV4 over TLS 1.3 into g.ad and returns it. Bytes in and out
+// are base plus a random part below spread, none when spread is 0; the
+// random draws come in the order the fields are written.
+func (g *gen) bucketCallAddl(inBase, inSpread, outBase, outSpread int) []byte {
+	ad := &g.ad
+	ad.b = ad.b[:0]
+	ad.begin()
+	ad.str("SignatureVersion", "SigV4")
+	ad.str("CipherSuite", cipher13)
+	ad.num("bytesTransferredIn", g.bytesAround(inBase, inSpread))
+	ad.str("AuthenticationMethod", "AuthHeader")
+	g.amzID2(ad)
+	ad.num("bytesTransferredOut", g.bytesAround(outBase, outSpread))
+	ad.end()
+	return ad.b
+}
+
+// bytesAround is base plus a random part below spread, drawing nothing
+// when spread is 0.
+func (g *gen) bytesAround(base, spread int) int64 {
+	if spread == 0 {
+		return int64(base)
+	}
+	return int64(base + g.r.intn(spread))
+}
+
 func (g *gen) amzID2(w *jw) {
 	w.key("x-amz-id-2")
 	w.b = append(w.b, '"')
@@ -543,17 +570,7 @@ func (g *gen) s3List(f *fileBuf, t time.Time, b *bucket) {
 	q.str("Host", b.host)
 	q.end()
 	e.req = q.b
-	ad := &g.ad
-	ad.b = ad.b[:0]
-	ad.begin()
-	ad.str("SignatureVersion", "SigV4")
-	ad.str("CipherSuite", cipher13)
-	ad.num("bytesTransferredIn", 0)
-	ad.str("AuthenticationMethod", "AuthHeader")
-	g.amzID2(ad)
-	ad.num("bytesTransferredOut", int64(300+g.r.intn(60000)))
-	ad.end()
-	e.addl = ad.b
+	e.addl = g.bucketCallAddl(0, 0, 300, 60000)
 	e.addResource(b.owner, "AWS::S3::Bucket", b.arn())
 	g.render(f, e)
 }
@@ -588,17 +605,7 @@ func (g *gen) s3Management(f *fileBuf, t time.Time) int {
 	}
 	q.end()
 	e.req = q.b
-	ad := &g.ad
-	ad.b = ad.b[:0]
-	ad.begin()
-	ad.str("SignatureVersion", "SigV4")
-	ad.str("CipherSuite", cipher13)
-	ad.num("bytesTransferredIn", 0)
-	ad.str("AuthenticationMethod", "AuthHeader")
-	g.amzID2(ad)
-	ad.num("bytesTransferredOut", int64(100+g.r.intn(900)))
-	ad.end()
-	e.addl = ad.b
+	e.addl = g.bucketCallAddl(0, 0, 100, 900)
 	e.addResource(a.id, "AWS::S3::Bucket", b.arn())
 	g.render(f, e)
 	return 1

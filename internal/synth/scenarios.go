@@ -100,6 +100,24 @@ func s3DenyScript(name, layer, control, desc string, msg func(g *gen, o *s3op) s
 	}}
 }
 
+// kmsDenyScript plants one direct KMS call of op by who (a principal of the
+// file's account) that fails with code and the errorMessage msg builds. The
+// key is the account's own in the file's region, unless key picks another.
+func kmsDenyScript(name, layer, control, desc string, who func(*account) *principal, op, code string,
+	key func(g *gen, f *fileBuf) kmsKey, msg func(p *principal, k kmsKey) string) script {
+	return script{Scenario{name, layer, control, desc}, func(g *gen, rd *round, sc *script) int {
+		f := g.anyFile(rd)
+		a := g.w.accts[f.acct]
+		k := a.keys[f.region]
+		if key != nil {
+			k = key(g, f)
+		}
+		p := who(a)
+		g.kmsCall(f, g.when(rd), sc, p, op, k, k.arn, code, msg(p, k))
+		return 1
+	}}
+}
+
 func scripts() []script {
 	return []script{
 		s3DenyScript("s3-identity-explicit-deny", layerIAM, ctlIdentity,
@@ -136,24 +154,19 @@ func scripts() []script {
 				return s3Denied(o.who, "s3:PutObject", o, "because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C).")
 			},
 			func(g *gen, rd *round, f *fileBuf, o *s3op) { o.headers().ssec, o.sse, o.sseKey = true, "", "" }),
-		{Scenario{"kms-key-policy-explicit-deny", layerKMS, ctlKeyPolicy,
-			"a direct kms:Decrypt denied by an explicit deny in the key policy"}, func(g *gen, rd *round, sc *script) int {
-			f := g.anyFile(rd)
-			a := g.w.accts[f.acct]
-			key := a.keys[f.region]
-			g.kmsCall(f, g.when(rd), sc, a.pipeline, "Decrypt", key, key.arn, "AccessDeniedException",
-				kmsDenied(a.pipeline, "kms:Decrypt", key.arn, explicitDeny("a", "resource-based policy")))
-			return 1
-		}},
-		{Scenario{"kms-key-policy-no-allow", layerKMS, ctlKeyPolicy,
-			"a kms:GenerateDataKey on another account's key whose key policy does not allow the caller"}, func(g *gen, rd *round, sc *script) int {
-			f := g.anyFile(rd)
-			a := g.w.accts[f.acct]
-			key := g.otherAccount(f).keys[f.region]
-			g.kmsCall(f, g.when(rd), sc, a.etl, "GenerateDataKey", key, key.arn, "AccessDeniedException",
-				kmsDenied(a.etl, "kms:GenerateDataKey", key.arn, noAllow("resource-based policy", "kms:GenerateDataKey")))
-			return 1
-		}},
+		kmsDenyScript("kms-key-policy-explicit-deny", layerKMS, ctlKeyPolicy,
+			"a direct kms:Decrypt denied by an explicit deny in the key policy",
+			func(a *account) *principal { return a.pipeline }, "Decrypt", "AccessDeniedException", nil,
+			func(p *principal, k kmsKey) string {
+				return kmsDenied(p, "kms:Decrypt", k.arn, explicitDeny("a", "resource-based policy"))
+			}),
+		kmsDenyScript("kms-key-policy-no-allow", layerKMS, ctlKeyPolicy,
+			"a kms:GenerateDataKey on another account's key whose key policy does not allow the caller",
+			func(a *account) *principal { return a.etl }, "GenerateDataKey", "AccessDeniedException",
+			func(g *gen, f *fileBuf) kmsKey { return g.otherAccount(f).keys[f.region] },
+			func(p *principal, k kmsKey) string {
+				return kmsDenied(p, "kms:GenerateDataKey", k.arn, noAllow("resource-based policy", "kms:GenerateDataKey"))
+			}),
 		s3DenyScript("s3-kms-resource-not-in-region", layerKMS, ctlKeyPolicy,
 			"an SSE-KMS upload naming a key in another Region: S3 reports the KMS denial 'on this resource because the resource does not exist in this Region…'",
 			func(g *gen, o *s3op) string {
@@ -168,15 +181,12 @@ func scripts() []script {
 				o.headers()
 				o.sse, o.sseKey = "aws:kms", other.arn
 			}),
-		{Scenario{"kms-identity-no-allow", layerKMS, ctlIdentity,
-			"a direct kms:Decrypt the caller's identity-based policy does not allow"}, func(g *gen, rd *round, sc *script) int {
-			f := g.anyFile(rd)
-			a := g.w.accts[f.acct]
-			key := a.keys[f.region]
-			g.kmsCall(f, g.when(rd), sc, a.etl, "Decrypt", key, key.arn, "AccessDeniedException",
-				kmsDenied(a.etl, "kms:Decrypt", key.arn, noAllow("identity-based policy", "kms:Decrypt")))
-			return 1
-		}},
+		kmsDenyScript("kms-identity-no-allow", layerKMS, ctlIdentity,
+			"a direct kms:Decrypt the caller's identity-based policy does not allow",
+			func(a *account) *principal { return a.etl }, "Decrypt", "AccessDeniedException", nil,
+			func(p *principal, k kmsKey) string {
+				return kmsDenied(p, "kms:Decrypt", k.arn, noAllow("identity-based policy", "kms:Decrypt"))
+			}),
 		{Scenario{"s3-kms-identity-no-allow", layerKMS, ctlIdentity,
 			"an upload S3 refused because the caller may not use kms:GenerateDataKey on the bucket's key (S3's AccessDenied names the KMS action)"}, func(g *gen, rd *round, sc *script) int {
 			f := g.anyFile(rd)
@@ -224,15 +234,12 @@ func scripts() []script {
 			func(g *gen, o *s3op) string {
 				return s3Denied(o.who, "s3:PutObject", o, noAllow("service control policy", "s3:PutObject"))
 			}),
-		{Scenario{"kms-scp-explicit-deny", layerOrg, ctlSCP,
-			"a kms:Decrypt denied by a 'Service Control Policy' (capitalised, as some services write it)"}, func(g *gen, rd *round, sc *script) int {
-			f := g.anyFile(rd)
-			a := g.w.accts[f.acct]
-			key := a.keys[f.region]
-			g.kmsCall(f, g.when(rd), sc, a.admin, "Decrypt", key, key.arn, "AccessDeniedException",
-				kmsDenied(a.admin, "kms:Decrypt", key.arn, explicitDeny("a", "Service Control Policy")))
-			return 1
-		}},
+		kmsDenyScript("kms-scp-explicit-deny", layerOrg, ctlSCP,
+			"a kms:Decrypt denied by a 'Service Control Policy' (capitalised, as some services write it)",
+			func(a *account) *principal { return a.admin }, "Decrypt", "AccessDeniedException", nil,
+			func(p *principal, k kmsKey) string {
+				return kmsDenied(p, "kms:Decrypt", k.arn, explicitDeny("a", "Service Control Policy"))
+			}),
 		s3DenyScript("s3-rcp-explicit-deny", layerOrg, ctlRCP,
 			"an upload denied by an explicit deny in a resource control policy",
 			func(g *gen, o *s3op) string {
@@ -335,15 +342,12 @@ func scripts() []script {
 			g.s3Deny(f, g.when(rd), sc, o, "NoSuchBucket", "The specified bucket does not exist")
 			return 1
 		}},
-		{Scenario{"kms-incorrect-key", layerOther, ctlRequestErr,
-			"a kms:Decrypt naming a different key than the ciphertext's (IncorrectKeyException)"}, func(g *gen, rd *round, sc *script) int {
-			f := g.anyFile(rd)
-			a := g.w.accts[f.acct]
-			key := a.keys[f.region]
-			g.kmsCall(f, g.when(rd), sc, a.pipeline, "Decrypt", key, key.arn, "IncorrectKeyException",
-				"The key ID in the request does not identify a CMK that can perform this operation.")
-			return 1
-		}},
+		kmsDenyScript("kms-incorrect-key", layerOther, ctlRequestErr,
+			"a kms:Decrypt naming a different key than the ciphertext's (IncorrectKeyException)",
+			func(a *account) *principal { return a.pipeline }, "Decrypt", "IncorrectKeyException", nil,
+			func(*principal, kmsKey) string {
+				return "The key ID in the request does not identify a CMK that can perform this operation."
+			}),
 		{Scenario{"s3-kms-correlated", layerKMS, ctlKeyPolicy,
 			"incident: a PutObject denied with a bare 'Access Denied' and, within seconds, the S3-invoked kms:GenerateDataKey denied by the key policy (encryption context = object ARN)"},
 			func(g *gen, rd *round, sc *script) int { return g.correlated(rd, sc, 0) }},
@@ -783,17 +787,7 @@ func bucketPolicyChange(g *gen, rd *round, sc *script) int {
 	q.str("policy", "")
 	q.end()
 	e.req = q.b
-	ad := &g.ad
-	ad.b = ad.b[:0]
-	ad.begin()
-	ad.str("SignatureVersion", "SigV4")
-	ad.str("CipherSuite", cipher13)
-	ad.num("bytesTransferredIn", int64(300+g.r.intn(200)))
-	ad.str("AuthenticationMethod", "AuthHeader")
-	g.amzID2(ad)
-	ad.num("bytesTransferredOut", 0)
-	ad.end()
-	e.addl = ad.b
+	e.addl = g.bucketCallAddl(300, 200, 0, 0)
 	e.addResource(a.id, "AWS::S3::Bucket", b.arn())
 	g.emit(f, e, sc, "", "")
 	ts := g.burstTimes(t0)
