@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -355,7 +356,10 @@ func writeDaily(ctx context.Context, clients *s3Clients, out reportOutput, d *re
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	if out.bucket == "" {
-		return writeFileAtomic(out.path, buf.Bytes())
+		return writeFileAtomic(out.path, func(w io.Writer) error {
+			_, err := w.Write(buf.Bytes())
+			return err
+		})
 	}
 	client, err := clients.get(ctx, out.bucket)
 	if err != nil {
@@ -384,13 +388,22 @@ func contentType(f report.Format) string {
 	return "text/markdown; charset=utf-8"
 }
 
-// writeFileAtomic writes b to path through a temporary file in the same
-// directory (created if need be, as {day} may name one), renamed into
-// place only once complete. A path that is not a regular file
-// (/dev/stdout, a named pipe) is written directly.
-func writeFileAtomic(path string, b []byte) error {
+// writeFileAtomic writes what write produces to path through a temporary
+// file in the same directory (created if need be, as {day} may name one),
+// renamed into place only once complete, so a reader never sees half a
+// report. A path that is not a regular file (/dev/stdout, a named pipe) is
+// written directly.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		err = write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 		return nil
@@ -403,7 +416,7 @@ func writeFileAtomic(path string, b []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	_, err = tmp.Write(b)
+	err = write(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

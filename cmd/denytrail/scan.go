@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -309,29 +307,10 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 	return nil
 }
 
-// writeReport renders to stdout, or to path through a temporary file that
-// is renamed into place only when the whole report was written.
+// writeReport renders to stdout, or to path with writeFileAtomic.
 func writeReport(stdout io.Writer, path string, format report.Format, rep *report.Report) error {
 	if path == "" || path == "-" {
 		return report.Render(stdout, format, rep)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := report.Render(tmp, format, rep); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return writeFileAtomic(path, func(w io.Writer) error { return report.Render(w, format, rep) })
 }
