@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/denytrail/denytrail/internal/atomicfile"
 )
 
 // Store keeps one Day file per date.
@@ -77,27 +80,10 @@ func (s *Dir) Save(ctx context.Context, d *Day) error {
 	}
 	date, _ := time.Parse(DateLayout, d.Date) // checked by encode
 	name := s.Path(date)
-	if err := os.MkdirAll(s.path, 0o755); err != nil {
-		return fmt.Errorf("saving %s: %w", name, err)
-	}
-	tmp, err := os.CreateTemp(s.path, "."+fileName(date)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("saving %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
+	err = atomicfile.Write(name, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("saving %s: %w", name, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/denytrail/denytrail/history"
 	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/internal/atomicfile"
 	"github.com/denytrail/denytrail/report"
 )
 
@@ -388,45 +388,10 @@ func contentType(f report.Format) string {
 	return "text/markdown; charset=utf-8"
 }
 
-// writeFileAtomic writes what write produces to path through a temporary
-// file in the same directory (created if need be, as {day} may name one),
-// renamed into place only once complete, so a reader never sees half a
-// report. A path that is not a regular file (/dev/stdout, a named pipe) is
-// written directly.
+// writeFileAtomic writes what write produces to path with atomicfile, so a
+// reader never sees half a report, naming the path in errors.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		err = write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
