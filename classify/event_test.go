@@ -311,9 +311,10 @@ func TestNewFinding(t *testing.T) {
 	if c, ok := got["changes"].([]any); !ok || len(c) != 0 {
 		t.Errorf("changes = %#v, want []", got["changes"])
 	}
-	// The 22 keys of DESIGN §1, then action, role, recipientAccounts, changes and pattern.
-	if len(got) != 27 {
-		t.Errorf("finding has %d keys, want 27: %v", len(got), got)
+	// The 22 keys of DESIGN §1, then cause, commands, action, role,
+	// recipientAccounts, changes and pattern.
+	if len(got) != 29 {
+		t.Errorf("finding has %d keys, want 29: %v", len(got), got)
 	}
 	// A zero verdict still yields [] evidence, not null.
 	if f := NewFinding(e, Verdict{}, ""); f.Evidence == nil || f.Related == nil {

@@ -70,8 +70,38 @@ type Verdict struct {
 	// Evidence quotes the fields of the event that led to the verdict, one
 	// line each, e.g. `errorMessage says "explicit deny in a service control policy"`.
 	Evidence []string
-	// Remediation is the concrete next step, naming principal, action and resource.
+	// Remediation is the concrete next step, naming principal, action and
+	// resource, in prose. It names values but holds no command that differs
+	// from Commands.
 	Remediation string
+	// Cause is the verdict in one plain sentence, for summaries: what
+	// blocked the call and, where known, the change that caused it.
+	Cause string
+	// Commands are the shell commands the remediation suggests, checks
+	// first, in the order a person would run them.
+	Commands []Command
+}
+
+// CommandKind says whether running a Command only reads or changes something.
+type CommandKind string
+
+// The kinds of Command.
+const (
+	// Check commands only read (describe, get, simulate).
+	Check CommandKind = "check"
+	// Fix commands change a policy or a setting.
+	Fix CommandKind = "fix"
+)
+
+// Command is one suggested shell command, as data. Line is what a person
+// pastes: a single line in which every interpolated value is POSIX-shell
+// quoted, so that a shell splits it into exactly Argv. The JSON keys are
+// stable.
+type Command struct {
+	Kind    CommandKind `json:"kind"`
+	Summary string      `json:"summary"` // what it does, in a few words
+	Argv    []string    `json:"argv"`    // the arguments, unquoted
+	Line    string      `json:"line"`    // Argv quoted for a POSIX shell
 }
 
 // Finding is one reported denial: the event's key facts and its verdict.
@@ -97,8 +127,12 @@ type Finding struct {
 	Confidence       Confidence `json:"confidence"`
 	Evidence         []string   `json:"evidence"`
 	Remediation      string     `json:"remediation"`
-	Related          []string   `json:"related"`
-	Origin           string     `json:"origin"`
+	// Cause is the verdict in one plain sentence (Verdict.Cause).
+	Cause string `json:"cause"`
+	// Commands are the suggested shell commands, as data (Verdict.Commands).
+	Commands []Command `json:"commands"`
+	Related  []string  `json:"related"`
+	Origin   string    `json:"origin"`
 	// Action is the IAM action that was denied: the one the message names
 	// (kms:GenerateDataKey for an upload KMS refused), else the one the
 	// call needs (s3:PutObject for the whole PutObject family).
@@ -143,6 +177,10 @@ func NewFinding(e *Event, v Verdict, origin string) Finding {
 	if action == "" {
 		action = eventAction(e)
 	}
+	commands := v.Commands
+	if commands == nil {
+		commands = []Command{}
+	}
 	recipients := []string{}
 	if e.RecipientAccountID != "" {
 		recipients = append(recipients, e.RecipientAccountID)
@@ -168,6 +206,8 @@ func NewFinding(e *Event, v Verdict, origin string) Finding {
 		Confidence:        v.Confidence,
 		Evidence:          evidence,
 		Remediation:       v.Remediation,
+		Cause:             v.Cause,
+		Commands:          commands,
 		Related:           []string{},
 		Origin:            origin,
 		Action:            action,

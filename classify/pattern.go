@@ -21,6 +21,10 @@ type Pattern struct {
 	FirstSeen time.Time `json:"firstSeen"`
 	LastSeen  time.Time `json:"lastSeen"`
 	Examples  []string  `json:"examples"` // up to 3 event IDs
+	// Cause and Commands are those of the pattern's first finding: the
+	// one-sentence verdict and what to run next.
+	Cause    string    `json:"cause"`
+	Commands []Command `json:"commands"`
 }
 
 // maxExamples is how many event IDs a Pattern lists.
@@ -101,7 +105,11 @@ func Patterns(findings []Finding) []Pattern {
 		p := byID[id]
 		if p == nil {
 			p = &Pattern{ID: id, Layer: f.Layer, Control: f.Control, Principal: principal,
-				Action: action, Resource: resource, Examples: []string{}}
+				Action: action, Resource: resource, Examples: []string{},
+				Cause: f.Cause, Commands: f.Commands}
+			if p.Commands == nil {
+				p.Commands = []Command{}
+			}
 			byID[id] = p
 		}
 		p.Count++

@@ -51,7 +51,8 @@ func TestPatterns(t *testing.T) {
 	p := ps[0]
 	want := Pattern{ID: PatternKey(findings[0]), Layer: LayerBucketPolicy, Control: ControlBucketPolicy,
 		Principal: "arn:aws:iam::111122223333:role/Uploader", Action: "s3:PutObject", Resource: "b1",
-		Count: 4, FirstSeen: at(1), LastSeen: at(5), Examples: []string{"e1", "e2", "e3"}}
+		Count: 4, FirstSeen: at(1), LastSeen: at(5), Examples: []string{"e1", "e2", "e3"},
+		Commands: []Command{}}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("largest pattern\n got %+v\nwant %+v", p, want)
 	}

@@ -44,6 +44,14 @@ func csvColumns() []csvColumn {
 		{"confidence", func(f *classify.Finding) string { return string(f.Confidence) }},
 		{"evidence", func(f *classify.Finding) string { return strings.Join(f.Evidence, "; ") }},
 		{"remediation", func(f *classify.Finding) string { return f.Remediation }},
+		{"cause", func(f *classify.Finding) string { return f.Cause }},
+		{"commands", func(f *classify.Finding) string {
+			lines := make([]string, len(f.Commands))
+			for i, c := range f.Commands {
+				lines[i] = c.Line
+			}
+			return strings.Join(lines, "\n")
+		}},
 		{"related", func(f *classify.Finding) string { return strings.Join(f.Related, "; ") }},
 		{"origin", func(f *classify.Finding) string { return f.Origin }},
 		{"action", func(f *classify.Finding) string { return f.Action }},

@@ -51,6 +51,7 @@ func hostileFinding(seed int) classify.Finding {
 	f.RecipientAccounts = []string{next()}
 	f.Changes = []classify.Change{{EventID: next(), EventTime: fixtureTime, EventSource: next(), EventName: next(),
 		Principal: next(), Target: next(), Detail: next(), Relation: classify.ChangeBefore, Lead: next()}}
+	f.Commands = []classify.Command{{Kind: classify.Check, Summary: next(), Argv: []string{"aws", next()}, Line: next()}}
 	return f
 }
 
@@ -92,6 +93,10 @@ func benignReport() *Report {
 		}
 		for j := range f.RecipientAccounts {
 			f.RecipientAccounts[j] = plain()
+		}
+		for j := range f.Commands {
+			c := &f.Commands[j]
+			c.Summary, c.Argv, c.Line = plain(), []string{"aws", plain()}, plain()
 		}
 		for j := range f.Changes {
 			c := &f.Changes[j]
@@ -341,6 +346,15 @@ func assertRoundTrip(t *testing.T, got, orig classify.Finding) {
 			if fv := c.Field(j); fv.Kind() == reflect.String {
 				fv.SetString(validUTF8(fv.String()))
 			}
+		}
+	}
+	want.Commands = slices.Clone(want.Commands)
+	for i := range want.Commands {
+		c := &want.Commands[i]
+		c.Summary, c.Line = validUTF8(c.Summary), validUTF8(c.Line)
+		c.Argv = slices.Clone(c.Argv)
+		for j := range c.Argv {
+			c.Argv[j] = validUTF8(c.Argv[j])
 		}
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -36,6 +36,7 @@ func renderJSON(w *stickyWriter, r *Report) error {
 	patterns = slices.Clone(orEmpty(patterns))
 	for i := range patterns {
 		patterns[i].Examples = orEmpty(patterns[i].Examples)
+		patterns[i].Commands = orEmpty(patterns[i].Commands)
 	}
 	doc := jsonDocument{Summary: sum, Patterns: patterns, Stats: st, Findings: make([]classify.Finding, len(r.Findings))}
 	for i, f := range r.Findings {
@@ -83,6 +84,7 @@ func normalize(f classify.Finding) classify.Finding {
 	f.Related = orEmpty(f.Related)
 	f.RecipientAccounts = orEmpty(f.RecipientAccounts)
 	f.Changes = orEmpty(f.Changes)
+	f.Commands = orEmpty(f.Commands)
 	return f
 }
 

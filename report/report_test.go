@@ -200,6 +200,13 @@ func TestCSVColumnsAreFindingKeys(t *testing.T) {
 				parts = append(parts, changeText(ch))
 			}
 			want = strings.Join(parts, "; ")
+		} else if c.name == "commands" {
+			// A command is an object; a column shows each command line.
+			var lines []string
+			for _, cmd := range f.Commands {
+				lines = append(lines, cmd.Line)
+			}
+			want = strings.Join(lines, "\n")
 		} else if list, ok := want.([]any); ok {
 			var parts []string
 			for _, p := range list {
