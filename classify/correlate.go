@@ -19,16 +19,18 @@ import (
 type call struct {
 	recs   []Finding // the deliveries, each judged alone
 	t      time.Time // the call's event time
+	minID  string    // the smallest event ID of recs, the call's name in tie-breaks
 	upload bool      // a denied upload S3 may have failed for KMS's sake
 	viaS3  bool      // a KMS call S3 made for an upload
 	corr   string    // principal and bucket, for uploads and KMS calls S3 made
 	kms    []*call   // for uploads: the KMS calls S3 made for it
 	slot   int64     // the engine's slot, see Engine
+	gone   bool      // no longer a candidate in an uploadList
 }
 
 // newCall starts a call with its first record.
 func newCall(r Finding) *call {
-	c := &call{t: r.EventTime}
+	c := &call{t: r.EventTime, minID: r.EventID}
 	c.add(r)
 	return c
 }
@@ -36,6 +38,7 @@ func newCall(r Finding) *call {
 // add appends a delivery of the call.
 func (c *call) add(r Finding) {
 	c.recs = append(c.recs, r)
+	c.minID = min(c.minID, r.EventID)
 	if isUpload(&r) {
 		c.upload = true
 	}
@@ -48,13 +51,11 @@ func (c *call) add(r Finding) {
 }
 
 // id is the call's smallest event ID, its name in tie-breaks.
-func (c *call) id() string {
-	id := c.recs[0].EventID
-	for _, r := range c.recs[1:] {
-		id = min(id, r.EventID)
-	}
-	return id
-}
+func (c *call) id() string { return c.minID }
+
+// objectCorr is corr and the object key: what a KMS call S3 made for one
+// object must share with its upload.
+func (c *call) objectCorr() string { return c.corr + "\x00" + c.recs[0].Key }
 
 // isUpload reports whether a record is a denied PutObject-family call that
 // S3 may have failed because KMS refused it: its own message says KMS,
@@ -64,34 +65,77 @@ func isUpload(r *Finding) bool {
 		(r.Layer == LayerKMS || r.Confidence != High)
 }
 
-// correlates reports whether the KMS call k is one S3 made for the upload
-// u: the same principal, an encryption context naming u's object (or its
-// bucket, with an S3 Bucket Key), at most window apart.
-func correlates(u, k *call, window time.Duration) bool {
-	if !u.upload || !k.viaS3 || u.corr == "" || u.corr != k.corr {
-		return false
-	}
-	d := u.t.Sub(k.t)
-	if d < -window || d > window {
-		return false
-	}
-	kr, ur := &k.recs[0], &u.recs[0]
-	return kr.Key == "" || kr.Key == ur.Key
+// uploadList holds the uploads one KMS call S3 made may belong to (the
+// same principal and bucket, or object), sorted by event time, then ID.
+// Removal marks a call gone; gone calls leave from the front as the
+// window moves on, and the list is compacted when they are the majority,
+// so that adding, removing and finding the nearest cost O(log n) amortised
+// (adding in event-time order, O(1) but for the search).
+type uploadList struct {
+	calls []*call
+	gone  int
 }
 
-// nearest returns the upload among candidates that the KMS call k belongs
-// to: the closest in time, then the smallest event ID; nil when none
-// correlates. The choice depends only on the set of candidates.
-func nearest(k *call, candidates []*call, window time.Duration) *call {
-	var best *call
-	var bestD time.Duration
-	for _, u := range candidates {
-		if !correlates(u, k, window) {
-			continue
+func compareCalls(a, b *call) int { return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.minID, b.minID)) }
+
+func (l *uploadList) insert(c *call) {
+	i, _ := slices.BinarySearchFunc(l.calls, c, compareCalls)
+	l.calls = slices.Insert(l.calls, i, c)
+}
+
+// move puts c back in its place after its ID changed.
+func (l *uploadList) move(c *call) {
+	l.calls = slices.DeleteFunc(l.calls, func(x *call) bool { return x == c })
+	l.insert(c)
+}
+
+// drop counts one more call gone (the caller marked it) and reports
+// whether the list is empty.
+func (l *uploadList) drop() bool {
+	l.gone++
+	for len(l.calls) > 0 && l.calls[0].gone {
+		l.calls[0] = nil
+		l.calls = l.calls[1:]
+		l.gone--
+	}
+	if l.gone > len(l.calls)/2 {
+		l.calls = slices.DeleteFunc(l.calls, func(x *call) bool { return x.gone })
+		l.gone = 0
+	}
+	return len(l.calls) == 0
+}
+
+// nearest returns the upload that the KMS call k belongs to: the closest
+// in time within window, then the smallest event ID; nil when none. The
+// choice depends only on the set of uploads held.
+func (l *uploadList) nearest(k *call, window time.Duration) *call {
+	if l == nil {
+		return nil
+	}
+	cs := l.calls
+	at := func(t time.Time) int { // the first index at or after t
+		i, _ := slices.BinarySearchFunc(cs, t, func(c *call, t time.Time) int { return c.t.Compare(t) })
+		return i
+	}
+	live := func(i int) int { // the first live index from i
+		for i < len(cs) && cs[i].gone {
+			i++
 		}
-		d := u.t.Sub(k.t).Abs()
-		if best == nil || d < bestD || d == bestD && u.id() < best.id() {
-			best, bestD = u, d
+		return i
+	}
+	pos := at(k.t)
+	var best *call
+	if i := live(pos); i < len(cs) && cs[i].t.Sub(k.t) <= window {
+		best = cs[i]
+	}
+	j := pos - 1
+	for j >= 0 && cs[j].gone {
+		j--
+	}
+	if j >= 0 && k.t.Sub(cs[j].t) <= window {
+		left := cs[live(at(cs[j].t))] // the smallest ID at that time
+		if dl := k.t.Sub(left.t); best == nil || dl < best.t.Sub(k.t) || dl == best.t.Sub(k.t) && left.minID < best.minID {
+			best = left
 		}
 	}
 	return best

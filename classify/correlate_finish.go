@@ -13,17 +13,125 @@ import (
 // than "the scan ended".
 const stopGrace = 10 * time.Minute
 
+// patternStats is what Attach needs to know about a pattern beyond one
+// finding: its first and last denial, the changes relevant to its
+// findings that could have ended it, and when each change that could
+// have caused it was first followed by a denial it could explain. It is
+// collected as the engine emits, in event-time order, and holds a few
+// changes, never findings.
+type patternStats struct {
+	first, last time.Time
+	fixes       []change             // canFix changes relevant to some finding, by ID
+	firstAfter  map[string]time.Time // change ID → the first denial at or after it
+	stop        *change              // set by stopped
+	stopDone    bool
+}
+
+// observe notes an emitted finding in its pattern's stats; the engine
+// calls it in emission order, which is event-time order when the records
+// came in that order.
+func (e *Engine) observe(f *Finding) {
+	st := e.patterns[f.Pattern]
+	if st == nil {
+		st = &patternStats{firstAfter: map[string]time.Time{}}
+		e.patterns[f.Pattern] = st
+	}
+	if t := f.EventTime; !t.IsZero() {
+		if st.first.IsZero() || t.Before(st.first) {
+			st.first = t
+		}
+		if t.After(st.last) {
+			st.last = t
+		}
+	}
+	for _, c := range e.changes.relevant(f) {
+		if c.canCause() && !f.EventTime.IsZero() && !c.EventTime.After(f.EventTime) {
+			if t, ok := st.firstAfter[c.EventID]; !ok || f.EventTime.Before(t) {
+				st.firstAfter[c.EventID] = f.EventTime
+			}
+		}
+		if c.canFix() && !slices.ContainsFunc(st.fixes, func(x change) bool { return x.EventID == c.EventID }) {
+			st.fixes = append(st.fixes, c)
+		}
+	}
+}
+
+// stopped returns the change after which the denials of a pattern
+// stopped: the latest one that could fix them, after its first denial, at
+// most stopGrace before its last, when the records go on for stopGrace
+// after that last denial.
+func (e *Engine) stopped(st *patternStats) *change {
+	if st.stopDone {
+		return st.stop
+	}
+	st.stopDone = true
+	if st.last.IsZero() || e.lastSeen.Sub(st.last) < stopGrace {
+		return nil
+	}
+	for i := range st.fixes {
+		c := &st.fixes[i]
+		if c.EventTime.After(st.first) && !c.EventTime.After(st.last) && st.last.Sub(c.EventTime) <= stopGrace &&
+			(st.stop == nil || compareChanges(*c, *st.stop) > 0) {
+			st.stop = c
+		}
+	}
+	return st.stop
+}
+
+// Attach adds to a finding the engine emitted the latest relevant change
+// before it and, when the denials of its pattern stopped soon after a
+// later change, that change, each with a line of evidence. Call it after
+// Close, when the engine has seen every change and every failure; it
+// reads only the change index and the stats of the finding's pattern, so
+// a caller can attach findings it kept on disk as it reads them back.
+func (e *Engine) Attach(f *Finding) {
+	st := e.patterns[f.Pattern]
+	if st == nil {
+		st = &patternStats{}
+	}
+	stop := e.stopped(st)
+	var before *change
+	for _, c := range e.changes.relevant(f) {
+		if !c.canCause() || f.EventTime.IsZero() || c.EventTime.After(f.EventTime) || stop != nil && c.EventID == stop.EventID {
+			continue
+		}
+		before = &c // relevant is sorted oldest first
+	}
+	f.Changes = slices.Clone(f.Changes)
+	f.Evidence = slices.Clone(f.Evidence)
+	if before != nil {
+		c := before.Change
+		c.Relation = ChangeBefore
+		firstDenial, ok := st.firstAfter[c.EventID]
+		if !ok {
+			firstDenial = f.EventTime // not emitted by this engine
+		}
+		c.Lead = firstDenial.Sub(c.EventTime).String()
+		f.Changes = append(f.Changes, c)
+		f.Evidence = append(f.Evidence, fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
+			c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail, c.Lead, timeRFC3339(firstDenial)))
+	}
+	if stop != nil {
+		c := stop.Change
+		c.Relation = ChangeStopped
+		c.Lead = st.last.Sub(c.EventTime).String()
+		f.Changes = append(f.Changes, c)
+		f.Evidence = append(f.Evidence, fmt.Sprintf("denials of this pattern stopped: last seen %s, after %s at %s by %s (%s); later records show no more",
+			timeRFC3339(st.last), c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail))
+	}
+}
+
 // Finish completes the findings the engine emitted, once every event has
 // been added and Close called: it joins deliveries and S3/KMS pairs that
 // arrived further apart than the window (an organization trail is read one
 // account folder after another, so the bucket owner's copy of a
-// cross-account call comes a whole folder later), attaches to each finding
-// the latest relevant change before it and, when the denials of its
-// pattern stopped soon after a later change, that change, and sets its
-// pattern. It works on the findings, which the caller holds anyway: its
-// memory is proportional to them, not to the records read. The result
-// does not depend on the order the findings come in; it is sorted by event
-// time, then event ID.
+// cross-account call comes a whole folder later), attaches the changes to
+// each finding (see Attach) and sets its pattern. It replays the findings'
+// records in event-time order through a fresh window, so its memory is
+// that of the findings, which the caller holds anyway; a scan too large
+// for that sorts its records on disk and feeds them to an engine in order
+// instead (see package scan). The result does not depend on the order the
+// findings come in; it is sorted by event time, then event ID and origin.
 func (e *Engine) Finish(findings []Finding) []Finding {
 	var recs []Finding
 	for _, f := range findings {
@@ -33,139 +141,30 @@ func (e *Engine) Finish(findings []Finding) []Finding {
 			recs = append(recs, f)
 		}
 	}
-	// Deliveries of one call: the same eventID or sharedEventID.
-	parent := make([]int, len(recs))
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
+	slices.SortFunc(recs, compareRecordsInTime)
+	var out []Finding
+	r := NewEngine(e.cfg, func(f Finding) { out = append(out, f) })
+	r.changes, r.firstSeen, r.lastSeen = e.changes, e.firstSeen, e.lastSeen
+	for _, rec := range recs {
+		rec.Records = nil
+		r.add(rec)
 	}
-	union := func(m map[string]int, key string, i int) {
-		if key == "" {
-			return
-		}
-		if j, ok := m[key]; ok {
-			a, b := find(i), find(j)
-			parent[max(a, b)] = min(a, b)
-		} else {
-			m[key] = i
-		}
+	r.Close()
+	for i := range out {
+		r.Attach(&out[i])
 	}
-	byID, byShared := map[string]int{}, map[string]int{}
-	for i := range recs {
-		parent[i] = i
-		union(byID, deliveryKey(&recs[i]), i)
-		union(byShared, recs[i].rec.sharedEventID, i)
-	}
-	group := map[int]*call{}
-	var calls []*call
-	for i := range recs {
-		recs[i].Records = nil
-		root := find(i)
-		if c := group[root]; c != nil {
-			c.add(recs[i])
-			continue
-		}
-		c := newCall(recs[i])
-		group[root] = c
-		calls = append(calls, c)
-	}
-	// S3/KMS pairs.
-	uploads := map[string][]*call{}
-	for _, c := range calls {
-		if c.upload && c.corr != "" {
-			uploads[c.corr] = append(uploads[c.corr], c)
-		}
-	}
-	joined := map[*call]bool{}
-	for _, c := range calls {
-		if !c.upload && c.viaS3 && c.corr != "" {
-			if u := nearest(c, uploads[c.corr], e.window); u != nil {
-				u.kms = append(u.kms, c)
-				joined[c] = true // reported with its upload
-			}
-		}
-	}
-	out := make([]Finding, 0, len(calls))
-	for _, c := range calls {
-		if !joined[c] {
-			out = append(out, incident(c, c.kms, e.window))
-		}
-	}
-	e.attribute(out)
-	slices.SortStableFunc(out, func(a, b Finding) int {
-		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.Origin, b.Origin))
-	})
+	slices.SortStableFunc(out, func(a, b Finding) int { return compareFindings(&a, &b) })
 	return out
 }
 
-// attribute attaches the changes to the findings, pattern by pattern.
-func (e *Engine) attribute(out []Finding) {
-	byPattern := map[string][]int{}
-	for i := range out {
-		byPattern[out[i].Pattern] = append(byPattern[out[i].Pattern], i)
-	}
-	for _, idx := range byPattern {
-		var times []time.Time
-		for _, i := range idx {
-			if t := out[i].EventTime; !t.IsZero() {
-				times = append(times, t)
-			}
-		}
-		slices.SortFunc(times, time.Time.Compare)
-		rel := make([][]change, len(idx))
-		for j, i := range idx {
-			rel[j] = e.changes.relevant(&out[i])
-		}
-		var stop *change
-		if len(times) > 0 && e.lastSeen.Sub(times[len(times)-1]) >= stopGrace {
-			first, last := times[0], times[len(times)-1]
-			for j := range rel {
-				for k := range rel[j] {
-					c := &rel[j][k]
-					if c.canFix() && c.EventTime.After(first) && !c.EventTime.After(last) && last.Sub(c.EventTime) <= stopGrace &&
-						(stop == nil || compareChanges(*c, *stop) > 0) {
-						stop = c
-					}
-				}
-			}
-		}
-		for j, i := range idx {
-			f := &out[i]
-			var before *change
-			for k := range rel[j] {
-				c := &rel[j][k]
-				if !c.canCause() || f.EventTime.IsZero() || c.EventTime.After(f.EventTime) || stop != nil && c.EventID == stop.EventID {
-					continue
-				}
-				before = c // rel is sorted oldest first
-			}
-			f.Changes = slices.Clone(f.Changes)
-			f.Evidence = slices.Clone(f.Evidence)
-			if before != nil {
-				c := before.Change
-				c.Relation = ChangeBefore
-				k, _ := slices.BinarySearchFunc(times, c.EventTime, time.Time.Compare)
-				firstDenial := times[k] // f's own time is at or after the change
-				c.Lead = firstDenial.Sub(c.EventTime).String()
-				f.Changes = append(f.Changes, c)
-				f.Evidence = append(f.Evidence, fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
-					c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail, c.Lead, timeRFC3339(firstDenial)))
-			}
-			if stop != nil {
-				c := stop.Change
-				c.Relation = ChangeStopped
-				last := times[len(times)-1]
-				c.Lead = last.Sub(c.EventTime).String()
-				f.Changes = append(f.Changes, c)
-				f.Evidence = append(f.Evidence, fmt.Sprintf("denials of this pattern stopped: last seen %s, after %s at %s by %s (%s); later records show no more",
-					timeRFC3339(last), c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail))
-			}
-		}
-	}
+// compareRecordsInTime is the order Finish replays records in: by event
+// time, then everything that tells deliveries apart, so that the replay
+// does not depend on the order the records came in.
+func compareRecordsInTime(a, b Finding) int {
+	return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID),
+		cmp.Compare(a.EventSource, b.EventSource), cmp.Compare(a.EventName, b.EventName),
+		cmp.Compare(a.Origin, b.Origin), cmp.Compare(a.rec.sharedEventID, b.rec.sharedEventID),
+		cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Key, b.Key))
 }
 
 func cmpOr(s, def string) string { return cmp.Or(s, def) }

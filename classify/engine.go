@@ -2,6 +2,8 @@ package classify
 
 import (
 	"cmp"
+	"container/heap"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -32,7 +34,8 @@ type EngineConfig struct {
 	Window time.Duration
 	// Lateness is how far out of event-time order records may arrive
 	// (DefaultLateness). Records later than that are still reported, but
-	// may miss their partner in the window; Finish joins them.
+	// may miss their partner in the window; Finish joins them. A scan
+	// that sorts its records first needs only a small one.
 	Lateness time.Duration
 	// MaxChanges caps the policy and configuration changes held (65536).
 	MaxChanges int
@@ -42,7 +45,7 @@ type EngineConfig struct {
 // that sees every event of a scan: it reports each call once however many
 // times it was delivered, joins a denied upload and the KMS call S3 made
 // for it into one incident, and keeps an index of the policy and
-// configuration changes it sees so that Finish can say what changed before
+// configuration changes it sees so that Attach can say what changed before
 // each denial.
 //
 // The state is bounded by event time, not by the length of the stream.
@@ -55,20 +58,28 @@ type EngineConfig struct {
 // alike. So the engine holds at most the failed records within
 // Lateness+2×Window+1m of the frontier (with the defaults, 20 minutes of
 // failures), plus the change index: at most 8 changes per bucket, key, role
-// or organization target and MaxChanges in all. Records that arrive more
-// than Lateness out of order (another account's folder of an organization
-// trail, read after the first) still count; Finish joins what the window
-// could not.
+// or organization target and MaxChanges in all, and a few changes and times
+// per pattern for Attach.
+//
+// Fed in event-time order (scan sorts its records on disk first; Finish
+// sorts what it is given), the engine emits in event-time order, then
+// event ID and origin, and its findings do not depend on the order the
+// records were read in. Records that arrive more than Lateness out of
+// order still count, but may miss their partner; Finish joins what the
+// window could not.
 type Engine struct {
 	emit                func(Finding)
+	cfg                 EngineConfig
 	window, near, far   time.Duration
 	frontier            time.Time
 	others, uploads     []*slot // by start time
 	byID, byShared      map[string]*call
-	pending             map[string][]*call // held uploads by principal and bucket
+	byObject, byBucket  map[string]*uploadList // held uploads by principal, bucket (and object key)
 	changes             *changeIndex
 	held, peak          int       // records held now and at most
 	firstSeen, lastSeen time.Time // event times of every event seen, changes included
+	out                 findingHeap
+	patterns            map[string]*patternStats // by pattern ID, for Attach
 }
 
 // slot holds the calls whose event time falls in one minute.
@@ -78,19 +89,22 @@ type slot struct {
 }
 
 // NewEngine returns an engine with the given bounds that passes each
-// finding to emit.
+// finding to emit. The findings it emits have no changes yet: see Attach.
 func NewEngine(cfg EngineConfig, emit func(Finding)) *Engine {
 	w := cmp.Or(max(cfg.Window, 0), DefaultWindow)
 	l := cmp.Or(max(cfg.Lateness, 0), DefaultLateness)
 	return &Engine{
 		emit:     emit,
+		cfg:      cfg,
 		window:   w,
 		near:     l + w,
 		far:      l + 2*w + slotWidth*time.Second,
 		byID:     map[string]*call{},
 		byShared: map[string]*call{},
-		pending:  map[string][]*call{},
+		byObject: map[string]*uploadList{},
+		byBucket: map[string]*uploadList{},
 		changes:  newChangeIndex(cfg.MaxChanges),
+		patterns: map[string]*patternStats{},
 	}
 }
 
@@ -103,17 +117,29 @@ func (e *Engine) Window() time.Duration { return e.window }
 // findings are emitted as the frontier moves on.
 func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 	if !ev.Failed() {
-		if c, ok := newChange(ev); ok {
-			e.changes.add(c)
-			e.see(ev.EventTime)
-		}
+		e.AddChange(ev)
 		return
 	}
-	r := NewFinding(ev, v, origin)
+	e.add(NewFinding(ev, v, origin))
+}
+
+// AddChange takes one successful event that passed the filter: a policy
+// or configuration change goes to the change index, anything else is
+// ignored. A scan hands the engine every change before the first failure,
+// so that Attach sees them all.
+func (e *Engine) AddChange(ev *Event) {
+	if c, ok := newChange(ev); ok {
+		e.changes.add(c)
+		e.see(ev.EventTime)
+	}
+}
+
+// add puts a failed record into the window.
+func (e *Engine) add(r Finding) {
 	e.see(r.EventTime)
 	if r.EventTime.IsZero() {
 		// Nothing to correlate by; Finish still joins its copies.
-		e.emit(incident(newCall(r), nil, e.window))
+		e.release(incident(newCall(r), nil, e.window))
 		return
 	}
 	c := e.byID[deliveryKey(&r)]
@@ -126,11 +152,14 @@ func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 	e.held++
 	e.peak = max(e.peak, e.held)
 	if c != nil {
-		wasUpload := c.upload
+		wasUpload, id := c.upload, c.minID
 		c.add(r)
 		e.index(c, &r)
-		if c.upload && !wasUpload {
+		switch {
+		case c.upload && !wasUpload:
 			e.promote(c)
+		case c.upload && c.minID != id:
+			e.repend(c) // its place in the lists is by ID too
 		}
 	} else {
 		c = newCall(r)
@@ -184,15 +213,68 @@ func (e *Engine) insert(c *call) {
 	list := &e.others
 	if c.upload {
 		list = &e.uploads
-		if c.corr != "" {
-			e.pending[c.corr] = append(e.pending[c.corr], c)
-		}
+		e.pend(c)
 	}
 	i, found := slices.BinarySearchFunc(*list, c.slot, func(s *slot, t int64) int { return cmp.Compare(s.start, t) })
 	if !found {
 		*list = slices.Insert(*list, i, &slot{start: c.slot})
 	}
 	(*list)[i].calls = append((*list)[i].calls, c)
+}
+
+// pend makes a held upload a candidate for the KMS calls S3 made: by
+// principal and bucket (KMS calls with an S3 Bucket Key name only the
+// bucket), and by principal and object.
+func (e *Engine) pend(c *call) {
+	if c.corr == "" {
+		return
+	}
+	for m, key := range e.uploadKeys(c) {
+		l := m[key]
+		if l == nil {
+			l = &uploadList{}
+			m[key] = l
+		}
+		l.insert(c)
+	}
+}
+
+// repend moves a held upload whose ID changed.
+func (e *Engine) repend(c *call) {
+	if c.corr == "" {
+		return
+	}
+	for m, key := range e.uploadKeys(c) {
+		m[key].move(c)
+	}
+}
+
+// unpend removes an upload from the candidates.
+func (e *Engine) unpend(c *call) {
+	if c.corr == "" || c.gone {
+		return
+	}
+	c.gone = true
+	for m, key := range e.uploadKeys(c) {
+		if m[key].drop() {
+			delete(m, key)
+		}
+	}
+}
+
+// uploadKeys yields the lists an upload is a candidate in.
+func (e *Engine) uploadKeys(c *call) iter.Seq2[map[string]*uploadList, string] {
+	return func(yield func(map[string]*uploadList, string) bool) {
+		_ = yield(e.byBucket, c.corr) && yield(e.byObject, c.objectCorr())
+	}
+}
+
+// candidates are the held uploads a KMS call S3 made may belong to.
+func (e *Engine) candidates(k *call) *uploadList {
+	if k.recs[0].Key == "" {
+		return e.byBucket[k.corr]
+	}
+	return e.byObject[k.objectCorr()]
 }
 
 // promote moves a call that a later copy showed to be an upload.
@@ -229,6 +311,7 @@ func (e *Engine) evict(flush bool) {
 		l := pass.list
 		for len(*l) > 0 && (flush || (*l)[0].start+slotWidth <= lo(pass.d)) {
 			e.evictSlot((*l)[0])
+			(*l)[0] = nil
 			*l = (*l)[1:]
 		}
 		for len(*l) > 0 && (*l)[len(*l)-1].start >= hi(pass.d) {
@@ -239,35 +322,44 @@ func (e *Engine) evict(flush bool) {
 			*l = nil // let the backing array go
 		}
 	}
+	// Emit in event-time order what no held call can precede any more:
+	// every call still held is within far (and its slot) of the frontier.
+	edge := e.far + slotWidth*time.Second
+	for len(e.out) > 0 {
+		t := e.out[0].EventTime
+		if !flush && !t.IsZero() && !t.Before(e.frontier.Add(-edge)) && !t.After(e.frontier.Add(edge)) {
+			break
+		}
+		f := heap.Pop(&e.out).(Finding)
+		e.observe(&f)
+		e.emit(f)
+	}
 }
 
-// evictSlot emits a slot's calls in a fixed order.
+// evictSlot releases a slot's calls.
 func (e *Engine) evictSlot(s *slot) {
-	slices.SortFunc(s.calls, func(a, b *call) int { return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id(), b.id())) })
 	for _, c := range s.calls {
 		e.unindex(c)
 		if !c.upload && c.viaS3 && c.corr != "" {
-			if u := nearest(c, e.pending[c.corr], e.window); u != nil {
+			if u := e.candidates(c).nearest(c, e.window); u != nil {
 				u.kms = append(u.kms, c) // reported with the upload
 				continue
 			}
 		}
-		if c.upload && c.corr != "" {
-			p := slices.DeleteFunc(e.pending[c.corr], func(x *call) bool { return x == c })
-			if len(p) == 0 {
-				delete(e.pending, c.corr)
-			} else {
-				e.pending[c.corr] = p
-			}
+		if c.upload {
+			e.unpend(c)
 		}
 		n := len(c.recs)
 		for _, k := range c.kms {
 			n += len(k.recs)
 		}
 		e.held -= n
-		e.emit(incident(c, c.kms, e.window))
+		e.release(incident(c, c.kms, e.window))
 	}
 }
+
+// release queues an incident to be emitted in event-time order.
+func (e *Engine) release(f Finding) { heap.Push(&e.out, f) }
 
 // unindex forgets a call's IDs.
 func (e *Engine) unindex(c *call) {
@@ -290,3 +382,25 @@ func (e *Engine) Held() (now, peak int) { return e.held, e.peak }
 
 // Changes returns the number of changes in the change index.
 func (e *Engine) Changes() int { return e.changes.len() }
+
+// findingHeap orders incidents by event time, event ID and origin.
+type findingHeap []Finding
+
+func compareFindings(a, b *Finding) int {
+	return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.Origin, b.Origin))
+}
+
+func (h findingHeap) Len() int           { return len(h) }
+func (h findingHeap) Less(i, j int) bool { return compareFindings(&h[i], &h[j]) < 0 }
+func (h findingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *findingHeap) Push(x any)        { *h = append(*h, x.(Finding)) }
+func (h *findingHeap) Pop() any {
+	old := *h
+	f := old[len(old)-1]
+	old[len(old)-1] = Finding{}
+	*h = old[:len(old)-1]
+	if len(*h) == 0 {
+		*h = nil
+	}
+	return f
+}
