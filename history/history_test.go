@@ -131,8 +131,8 @@ func TestDirRoundTripAndReplace(t *testing.T) {
 		}
 		t.Errorf("directory holds %v, want only 2026-11-26.json (no temporary files left)", names)
 	}
-	if fi, _ := os.Stat(s.Path(day0)); fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+	if fi, _ := os.Stat(s.Path(day0)); fi.Mode().Perm() != 0o600 { // 0600 less the umask
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
 	}
 }
 

@@ -80,10 +80,13 @@ func (s *Dir) Save(ctx context.Context, d *Day) error {
 	}
 	date, _ := time.Parse(DateLayout, d.Date) // checked by encode
 	name := s.Path(date)
-	err = atomicfile.Write(name, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	err = os.MkdirAll(s.path, 0o755)
+	if err == nil {
+		err = atomicfile.Write(name, func(w io.Writer) error {
+			_, err := w.Write(b)
+			return err
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("saving %s: %w", name, err)
 	}

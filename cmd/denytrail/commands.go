@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,11 +25,44 @@ layer that most likely blocked it (IAM, bucket policy, KMS, organization
 controls, ACLs and ownership, network, credentials), with the evidence and
 the next step to check.
 
+Every flag can also be set by an environment variable, DENYTRAIL_ and the
+flag's name in capitals with - as _ (DENYTRAIL_OUTPUT=json,
+DENYTRAIL_PROFILE=audit); a flag on the command line wins.
+
 ` + exitCodesHelp,
+		Example: indent(`
+# Try it without an AWS account:
+denytrail demo
+
+# A folder of downloaded logs, then one event in full:
+denytrail scan ./logs
+denytrail explain event.json
+
+# Yesterday in an organization trail, as JSON into a file:
+denytrail scan --since yesterday --until yesterday -o json --output-file denials.json s3://org-trail-logs/AWSLogs/o-abc123defg/
+
+# Shell completion (bash, zsh, fish, powershell):
+source <(denytrail completion bash)`),
+		Version:       currentBuild().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			used, err := applyEnv(cmd, e.lookupEnv)
+			if err != nil {
+				return usageError(cmd, "%v", err)
+			}
+			e.fromEnv = used
+			if e.quiet && e.verbose {
+				return usageError(cmd, "--quiet and --verbose contradict each other")
+			}
+			return nil
+		},
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetVersionTemplate("{{.Version}}")
+	pf := root.PersistentFlags()
+	pf.BoolVar(&e.debug, "debug", false, "log every AWS request, response and retry on stderr (secrets redacted), and errors in full")
+	pf.BoolVarP(&e.quiet, "quiet", "q", false, "no notes on stderr; errors and the summary of what could not be read stay")
+	pf.BoolVar(&e.verbose, "verbose", false, "also say on stderr what was read, and how long it took")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
@@ -41,14 +73,16 @@ the next step to check.
 func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
+		Short: "Print the version, the commit it was built from, and the Go version",
+		Long: `Version prints the module version, the VCS revision and time of the
+commit the binary was built from (and whether the checkout had uncommitted
+changes), and the Go toolchain; --version prints the same.`,
+		Example: indent(`
+denytrail version
+denytrail --version`),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(e.stdout, "denytrail %s\n", v)
+			fmt.Fprint(e.stdout, currentBuild())
 			return nil
 		},
 	}

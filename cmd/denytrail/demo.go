@@ -5,7 +5,6 @@ import (
 
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/internal/demo"
-	"github.com/denytrail/denytrail/report"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -21,13 +20,13 @@ organization trail of two accounts in two regions, with denials of every
 layer. It takes the same output flags as scan.`,
 		Example: indent(`
 denytrail demo
-denytrail demo --format markdown
-denytrail demo --format ndjson | jq -r .layer | sort | uniq -c`),
+denytrail demo -o markdown
+denytrail demo -o ndjson | jq -r .layer | sort | uniq -c`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := report.ParseFormat(out.format)
+			format, err := out.parse()
 			if err != nil {
-				return usageError(cmd, "--format: %v", err)
+				return usageError(cmd, "%v", err)
 			}
 			since, until, err := flt.window(demo.Config().Start, false)
 			if err == nil {

@@ -51,7 +51,8 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr})
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: os.LookupEnv}
+	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -60,19 +61,41 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	code := exitFailure
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(stderr, "denytrail: %v\n", ee.err)
-		}
-		return ee.code
+		code, err = ee.code, ee.err
 	}
-	fmt.Fprintf(stderr, "denytrail: %v\n", err)
-	return exitFailure
+	if err != nil {
+		fmt.Fprintf(stderr, "denytrail: %s\n", blameEnv(err.Error(), e.fromEnv))
+	}
+	return code
 }
 
-// env is the process's standard streams, so tests can run commands in-process.
+// env is the process's standard streams and environment, so tests can run
+// commands in-process, and the flags every command has.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	lookupEnv      func(string) (string, bool)
+	fromEnv        map[string]string // flag name -> the DENYTRAIL_ variable that set it
+
+	debug   bool // --debug
+	quiet   bool // -q/--quiet
+	verbose bool // --verbose
+}
+
+// notef prints a note on stderr, unless --quiet.
+func (e *env) notef(format string, args ...any) {
+	if !e.quiet {
+		fmt.Fprintf(e.stderr, "denytrail: note: "+format+"\n", args...)
+	}
+}
+
+// debugWriter is where --debug logs go: stderr, or nil without --debug.
+func (e *env) debugWriter() io.Writer {
+	if !e.debug {
+		return nil
+	}
+	return e.stderr
 }

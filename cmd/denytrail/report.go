@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -74,16 +76,19 @@ A pattern jumped when today's count is at least twice its daily mean over
 the compared days and at least 5 more. A pattern stopped when the newest
 compared day had it and today does not.
 
---output may be given several times. Each output's format follows its
-extension (.md, .html, .json) unless --format is given; "{day}" in a path
-becomes the day, for jobs without a shell. Outputs may be s3://BUCKET/KEY.
+--output-file may be given several times. Each file's format follows its
+extension (.md, .html, .json) unless -o/--output is given; "{day}" in a
+path becomes the day, for jobs without a shell. Outputs may be
+s3://BUCKET/KEY. The history and every output are checked before the scan:
+a folder that does not exist, a bucket that cannot be reached, or a store
+that may not be written to is exit 1 at once.
 
 ` + reportExitCodesHelp,
 		Example: indent(`
 # A daily job: yesterday's denials from an organization trail, history in S3,
 # a Markdown and an HTML report next to it, exit 3 when something is new:
 denytrail report --day yesterday --history s3://denytrail-reports/history \
-  -o s3://denytrail-reports/daily/{day}.md -o s3://denytrail-reports/daily/{day}.html \
+  --output-file s3://denytrail-reports/daily/{day}.md --output-file s3://denytrail-reports/daily/{day}.html \
   --fail-on new s3://org-trail-logs/AWSLogs/o-abc123defg/
 
 # Fill the history with the week before, then report the day (re-running a
@@ -91,8 +96,8 @@ denytrail report --day yesterday --history s3://denytrail-reports/history \
 for d in 2026-11-19 2026-11-20 2026-11-21 2026-11-22 2026-11-23 2026-11-24 2026-11-25; do
   denytrail report --day $d s3://trail-bucket > /dev/null
 done
-denytrail report --day 2026-11-26 -o report.html -o report.md s3://trail-bucket`),
-		Args: cobra.MinimumNArgs(1),
+denytrail report --day 2026-11-26 --output-file report.html --output-file report.md s3://trail-bucket`),
+		Args: needSources,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReport(cmd, e, args, &o, &src)
 		},
@@ -101,8 +106,9 @@ denytrail report --day 2026-11-26 -o report.html -o report.md s3://trail-bucket`
 	f.StringVar(&o.day, "day", "", "the UTC `DAY` to report: YYYY-MM-DD or yesterday (required)")
 	f.StringVar(&o.history, "history", "./denytrail-history", "where daily summaries are kept: a `DIR` or s3://BUCKET/PREFIX")
 	f.IntVar(&o.baseline, "baseline", 7, "compare with this many previous `DAYS`")
-	f.StringVarP(&o.format, "format", "f", "", "output format: markdown, html or json (default: each output's extension, else markdown)")
-	f.StringArrayVarP(&o.outputs, "output", "o", nil, "write the report to `FILE` or s3://BUCKET/KEY instead of stdout (repeatable; {day} is replaced)")
+	f.StringVarP(&o.format, "output", "o", "", "output `FORMAT`: markdown, html or json (default: each output file's extension, else markdown)")
+	alias(f, "format", "f", "output", false)
+	f.StringArrayVar(&o.outputs, "output-file", nil, "write the report to `FILE` or s3://BUCKET/KEY instead of stdout (repeatable; {day} is replaced; a local file's folder must exist)")
 	f.StringVar(&o.failOn, "fail-on", failOnNever, "exit 3 on: new (a new pattern), any (any finding), never")
 	o.engineFlags.register(cmd)
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
@@ -136,7 +142,7 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 		return usageError(cmd, "--day: %v", err)
 	}
 	day := date.Format(history.DateLayout)
-	outputs, stdoutFormat, err := reportOutputs(o, cmd.Flags().Changed("format"), day)
+	outputs, stdoutFormat, err := reportOutputs(o, cmd.Flags().Changed("output"), day)
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
@@ -153,21 +159,17 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	}
 	until := date.Add(24*time.Hour - time.Nanosecond)
 	if now.Before(until) {
-		fmt.Fprintf(e.stderr, "denytrail: note: %s is not over yet: the report and its history cover events until now; run it again tomorrow to complete the day\n", day)
+		e.notef("%s is not over yet: the report and its history cover events until now; run it again tomorrow to complete the day", day)
 	}
 
 	opts := src.options(date, until, o.allFailures)
 	clients := &s3Clients{opts: opts}
 	store, err := openHistory(ctx, o.history, clients)
+	if err == nil {
+		err = checkWritable(ctx, clients, o.history, outputs)
+	}
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
-	}
-	for i := range outputs {
-		if outputs[i].bucket != "" {
-			if _, err := clients.get(ctx, outputs[i].bucket); err != nil {
-				return &exitError{code: exitFailure, err: fmt.Errorf("--output %s: %w", outputs[i], err)}
-			}
-		}
 	}
 	sources, err := openSources(ctx, e, args, opts)
 	if err != nil {
@@ -213,7 +215,9 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	if saved {
 		msg += "; history saved to " + report.Terminal(store.String())
 	}
-	fmt.Fprintln(e.stderr, msg)
+	if !e.quiet {
+		fmt.Fprintln(e.stderr, msg)
+	}
 
 	switch {
 	case interrupted:
@@ -266,9 +270,9 @@ func parseDay(s string, now time.Time) (time.Time, error) {
 func reportOutputs(o *reportFlags, formatGiven bool, day string) ([]reportOutput, report.Format, error) {
 	var fixed report.Format
 	if formatGiven {
-		f, err := report.ParseDailyFormat(o.format)
+		f, err := parseOutputFormat(o.format, report.ParseDailyFormat, "markdown, html, json")
 		if err != nil {
-			return nil, "", fmt.Errorf("--format: %v", err)
+			return nil, "", err
 		}
 		fixed = f
 	}
@@ -276,20 +280,20 @@ func reportOutputs(o *reportFlags, formatGiven bool, day string) ([]reportOutput
 	for _, raw := range o.outputs {
 		p := strings.ReplaceAll(raw, "{day}", day)
 		if p == "" || p == "-" {
-			return nil, "", fmt.Errorf("--output %q: want a file or s3://BUCKET/KEY (without --output the report goes to stdout)", raw)
+			return nil, "", fmt.Errorf("--output-file %q: want a file or s3://BUCKET/KEY (without --output-file the report goes to stdout)", raw)
 		}
 		out := reportOutput{path: p, format: fixed}
 		if strings.HasPrefix(strings.ToLower(p), "s3://") {
 			bucket, key, err := ingest.ParseS3URL(p)
 			if err != nil {
-				return nil, "", fmt.Errorf("--output: %v", err)
+				return nil, "", fmt.Errorf("--output-file: %v", err)
 			}
 			if key == "" || strings.HasSuffix(key, "/") {
-				return nil, "", fmt.Errorf("--output %s: name the object, not a folder (s3://BUCKET/KEY)", p)
+				return nil, "", fmt.Errorf("--output-file %s: name the object, not a folder (s3://BUCKET/KEY)", p)
 			}
 			out = reportOutput{bucket: bucket, key: key, format: fixed}
 		} else if strings.Contains(p, "://") {
-			return nil, "", fmt.Errorf("--output %s: want a file or s3://BUCKET/KEY", p)
+			return nil, "", fmt.Errorf("--output-file %s: want a file or s3://BUCKET/KEY", p)
 		}
 		if out.format == "" {
 			out.format = formatOfPath(p)
@@ -332,13 +336,92 @@ func openHistory(ctx context.Context, loc string, clients *s3Clients) (history.S
 	return history.NewDir(loc), nil
 }
 
+// probeName is the object that checkWritable puts next to the history and
+// each S3 output: the only proof that a later PutObject will be allowed.
+const probeName = ".denytrail-write-check"
+
+// probeTimeout bounds the checks before a scan: an unreachable store
+// fails in seconds, not after the scan and every retry.
+const probeTimeout = 15 * time.Second
+
+// checkWritable proves, before the scan, that the history and every
+// output can be written: a local folder must exist (the history's may be
+// created) and take a file; an S3 prefix must take a small probe object.
+func checkWritable(ctx context.Context, clients *s3Clients, hist string, outputs []reportOutput) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	if strings.HasPrefix(strings.ToLower(hist), "s3://") {
+		bucket, prefix, _ := ingest.ParseS3URL(hist) // checked by openHistory
+		if err := putProbe(ctx, clients, bucket, strings.Trim(prefix, "/")); err != nil {
+			return fmt.Errorf("--history %s: %w", hist, err)
+		}
+	} else if err := checkHistoryDir(hist); err != nil {
+		return fmt.Errorf("--history %s: %w", hist, err)
+	}
+	for _, out := range outputs {
+		var err error
+		if out.bucket == "" {
+			err = atomicfile.Check(out.path)
+		} else {
+			err = putProbe(ctx, clients, out.bucket, path.Dir(out.key))
+		}
+		if err != nil {
+			return fmt.Errorf("--output-file %s: %w", out, err)
+		}
+	}
+	return nil
+}
+
+// checkHistoryDir checks that the history folder dir, or the nearest
+// folder above it that exists (Save creates the rest), takes a file.
+func checkHistoryDir(dir string) error {
+	d := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a folder", d)
+			}
+			return atomicfile.Check(filepath.Join(d, probeName))
+		}
+		parent := filepath.Dir(d) // missing, or below a file: look up
+		if parent == d {
+			return err
+		}
+		d = parent
+	}
+}
+
+// putProbe writes the probe object into the folder dir ("" or "." for
+// the top) of bucket.
+func putProbe(ctx context.Context, clients *s3Clients, bucket, dir string) error {
+	client, err := clients.get(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	key := probeName
+	if dir != "" && dir != "." {
+		key = dir + "/" + probeName
+	}
+	_, err = client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:      aws.String(bucket),
+		Key:         aws.String(key),
+		Body:        strings.NewReader("written by denytrail report to check, before a scan, that it may write here\n"),
+		ContentType: aws.String("text/plain; charset=utf-8"),
+	})
+	if err != nil {
+		return fmt.Errorf("cannot write s3://%s/%s (needs s3:PutObject): %w", bucket, key, err)
+	}
+	return nil
+}
+
 // warnHistory says on stderr which previous days the comparison lacks.
 func warnHistory(e *env, store history.Store, b history.Baseline, asked int) {
 	for _, p := range b.Unreadable {
 		fmt.Fprintf(e.stderr, "denytrail: history: skipped %s\n", report.Terminal(p.Reason))
 	}
 	switch {
-	case asked == 0:
+	case asked == 0 || e.quiet:
 	case len(b.Days) == 0:
 		fmt.Fprintf(e.stderr, "denytrail: history: no summary of the previous %d day(s) in %s: every pattern counts as new\n",
 			asked, report.Terminal(store.String()))

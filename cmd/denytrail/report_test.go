@@ -196,7 +196,7 @@ func TestReportS3EndToEnd(t *testing.T) {
 	}
 
 	job := append(append([]string{"report", "--day", "yesterday", "--fail-on", "new",
-		"-o", "s3://" + e2eReports + "/daily/{day}.md", "-o", "s3://" + e2eReports + "/daily/{day}.html"}, common...), src)
+		"--output-file", "s3://" + e2eReports + "/daily/{day}.md", "--output-file", "s3://" + e2eReports + "/daily/{day}.html"}, common...), src)
 	code, stdout, stderr := runCLI(job...)
 	if code != exitFindings {
 		t.Fatalf("the daily job exited %d, want %d (a new pattern with --fail-on new)\n%s", code, exitFindings, stderr)
@@ -289,7 +289,7 @@ func TestReportS3Errors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--history", "s3://no-such-bucket/h"}, "--history s3://no-such-bucket/h: s3://no-such-bucket/: no such bucket"},
-		{[]string{"--history", "s3://" + e2eReports + "/h", "-o", "s3://no-such-bucket/r.md"}, "--output s3://no-such-bucket/r.md: s3://no-such-bucket/: no such bucket"},
+		{[]string{"--history", "s3://" + e2eReports + "/h", "--output-file", "s3://no-such-bucket/r.md"}, "--output-file s3://no-such-bucket/r.md: s3://no-such-bucket/: no such bucket"},
 	} {
 		code, stdout, stderr := runCLI(append(append(base, c.args...), "s3://"+e2eTrail+"/")...)
 		if code != exitFailure || !strings.Contains(stderr, c.want) || stdout != "" {

@@ -18,18 +18,34 @@ import (
 
 // outputFlags are shared by scan and demo.
 type outputFlags struct {
-	format         string
-	output         string
+	format         string // -o/--output (--format, -f)
+	file           string // --output-file
 	failOnFindings bool
 	progress       string
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVarP(&o.format, "format", "f", "table", "output format: "+formatNames())
-	f.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	f.StringVarP(&o.format, "output", "o", "table", "output `FORMAT`: "+formatNames())
+	alias(f, "format", "f", "output", false)
+	f.StringVar(&o.file, "output-file", "", "write the report to `FILE` (atomically; its folder must exist) instead of stdout")
 	f.BoolVar(&o.failOnFindings, "fail-on-findings", false, "exit 3 when there are findings (and every input was read)")
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
+	cmd.RegisterFlagCompletionFunc("output", fixedCompletion(formatNames()))
+	cmd.RegisterFlagCompletionFunc("progress", fixedCompletion("auto, always, never"))
+}
+
+// parse validates the output flags, the output file included, before any
+// work is done, and returns the format.
+func (o *outputFlags) parse() (report.Format, error) {
+	format, err := parseOutputFormat(o.format, report.ParseFormat, formatNames())
+	if err != nil {
+		return "", err
+	}
+	if err := checkProgress(o.progress); err != nil {
+		return "", err
+	}
+	return format, checkOutputFile(o.file)
 }
 
 // engineFlags say which events count and how they are read and joined;
@@ -44,15 +60,16 @@ func (o *engineFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.allFailures, "all-failures", false, "keep every failed call, not only the PutObject family and KMS")
 	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
-	f.DurationVar(&o.corrWindow, "window", classify.DefaultWindow, "how far apart in event time a denied upload and the KMS call S3 made for it may be to count as one incident")
+	f.DurationVar(&o.corrWindow, "correlation-window", classify.DefaultWindow, "how far apart in event time a denied upload and the KMS call S3 made for it may be to count as one incident (not the time range: see --since/--until)")
+	alias(f, "window", "", "correlation-window", true)
 }
 
 // validate checks the flags that need no clock.
 func (o *engineFlags) validate() error {
 	if o.corrWindow <= 0 {
-		return fmt.Errorf("--window %s: want a positive duration, e.g. 2m", o.corrWindow)
+		return fmt.Errorf("--correlation-window %s: want a positive duration, e.g. 2m", o.corrWindow)
 	}
-	return nil
+	return checkWorkers(o.workers)
 }
 
 // config is the scan configuration for events in [since, until].
@@ -74,9 +91,20 @@ type filterFlags struct {
 
 func (o *filterFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.since, "since", "", "keep events at or after `TIME`: RFC 3339, a date (2026-11-26), or a duration back from now (24h, 7d)")
+	f.StringVar(&o.since, "since", "", "keep events at or after `TIME`: RFC 3339, a date (2026-11-26), today, yesterday, or a duration back from now (24h, 7d)")
 	f.StringVar(&o.until, "until", "", "keep events at or before `TIME` (a date means the end of that day, UTC)")
 	o.engineFlags.register(cmd)
+}
+
+// sourceHelp says what SOURCE can be, for a command line that names none.
+const sourceHelp = "a FILE or FOLDER of CloudTrail logs, - for standard input, s3://BUCKET[/PREFIX], or cloudtrail://REGION[,REGION...]|all"
+
+// needSources is the Args check of commands that read SOURCE...
+func needSources(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usageError(cmd, "no SOURCE given: name %s", sourceHelp)
+	}
+	return nil
 }
 
 func formatNames() string {
@@ -111,22 +139,25 @@ SOURCE is one of:
                           finds KMS denials, never PutObject denials)
 
 Remote sources read the last 24 hours unless --since/--until say otherwise.
+Every flag can also be set by an environment variable: DENYTRAIL_ and the
+flag's name in capitals, - as _ (DENYTRAIL_OUTPUT=json, DENYTRAIL_PROFILE);
+a flag on the command line wins.
 
 ` + exitCodesHelp,
 		Example: indent(`
 # An auditor with a folder of downloaded logs:
 denytrail scan ./logs
-denytrail scan --since 2026-11-01 --until 2026-11-07 --format markdown -o denials.md ./logs
+denytrail scan --since 2026-11-01 --until 2026-11-07 -o markdown --output-file denials.md ./logs
 
 # A week of an organization trail in S3:
 denytrail scan --since 7d s3://org-trail-logs/AWSLogs/o-abc123defg/
 
 # A scheduled job: JSON for machines, exit 3 on findings, 2 when inputs were skipped:
-denytrail scan --since 24h --format json -o report.json --fail-on-findings s3://trail-bucket
+denytrail scan --since yesterday -o json --output-file report.json --fail-on-findings s3://trail-bucket
 
 # KMS denials from the API in two regions:
 denytrail scan --since 12h cloudtrail://us-east-1,eu-west-1`),
-		Args: cobra.MinimumNArgs(1),
+		Args: needSources,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd, e, args, &out, &flt, &src)
 		},
@@ -156,6 +187,11 @@ func (o *sourceFlags) options(since, until time.Time, allFailures bool) *sourceO
 		Until:       until,
 		AllFailures: allFailures,
 	}
+}
+
+// validate checks the source flags that need no network.
+func (o *sourceFlags) validate() error {
+	return checkRegions(o.regions)
 }
 
 func (o *sourceFlags) register(cmd *cobra.Command) {
@@ -196,9 +232,12 @@ func (o *filterFlags) window(now time.Time, remote bool) (since, until time.Time
 
 func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *filterFlags, src *sourceFlags) error {
 	ctx := cmd.Context()
-	format, err := report.ParseFormat(out.format)
+	format, err := out.parse()
+	if err == nil {
+		err = src.validate()
+	}
 	if err != nil {
-		return usageError(cmd, "--format: %v", err)
+		return usageError(cmd, "%v", err)
 	}
 	remote := false
 	for _, a := range args {
@@ -262,10 +301,11 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 
 // runPipeline runs a scan with the progress line, names on stderr every
 // input it skipped and every note, and fails (exit 1) when nothing could
-// be read at all.
+// be read at all, or when the sources offered nothing to read.
 func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, progress string) (*scan.Result, error) {
 	counters := new(scan.Counters)
 	cfg.Counters = counters
+	start := time.Now()
 	stopProgress := startProgress(e.stderr, progress, counters, sources)
 	res, err := scan.Run(ctx, cfg, sources)
 	stopProgress()
@@ -276,12 +316,51 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
 	}
 	for _, p := range res.Stats.Notes {
-		fmt.Fprintf(e.stderr, "denytrail: note: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+		e.notef("%s: %s", report.Terminal(p.Input), report.Terminal(p.Reason))
 	}
-	if res.Unreadable {
+	if e.verbose {
+		st := res.Stats
+		fmt.Fprintf(e.stderr, "denytrail: read %s (%.1f MiB), %s, %s kept, in %s\n",
+			countOf(int(st.Inputs), "input", "inputs"), float64(st.Bytes)/(1<<20), countOf(int(st.Records), "record", "records"),
+			countOf(int(st.Failed), "failed call", "failed calls"), time.Since(start).Round(time.Millisecond))
+	}
+	switch {
+	case res.Unreadable:
 		return nil, &exitError{code: exitFailure, err: errors.New("no input could be read")}
+	case counters.Listed.Load() == 0 && len(res.Stats.Skipped) == 0 && !res.Interrupted && !anyAPI(sources):
+		return nil, &exitError{code: exitFailure, err: noInputError(sources, cfg.Since, cfg.Until)}
 	}
 	return res, nil
+}
+
+// anyAPI reports whether one of sources is the LookupEvents API, where an
+// answer with no events is an answer, not a missing input.
+func anyAPI(sources []ingest.Source) bool {
+	for _, s := range sources {
+		if _, ok := s.(regionProgresser); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// noInputError says what was looked for when the sources offered nothing
+// to read: an empty folder, an S3 archive with no files in the time range.
+func noInputError(sources []ingest.Source, since, until time.Time) error {
+	var names []string
+	for _, s := range sources {
+		names = append(names, report.Terminal(s.String()))
+	}
+	msg := "found no CloudTrail log files in " + strings.Join(names, ", ")
+	switch {
+	case !since.IsZero() && !until.IsZero():
+		msg += fmt.Sprintf(" for the time range %s to %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	case !since.IsZero():
+		msg += " since " + since.Format(time.RFC3339)
+	case !until.IsZero():
+		msg += " until " + until.Format(time.RFC3339)
+	}
+	return errors.New(msg)
 }
 
 // scanAndReport runs the scan, writes the report and decides the exit code.
@@ -291,7 +370,7 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 		return err
 	}
 	rep := report.New(res.Stats, res.Findings)
-	if err := writeReport(e.stdout, out.output, format, rep); err != nil {
+	if err := writeReport(e.stdout, out.file, format, rep); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	switch {
