@@ -29,6 +29,7 @@ func loadAWSConfig(ctx context.Context, o *sourceOptions) (aws.Config, error) {
 		}
 		opts = append(opts, config.WithBaseEndpoint(o.EndpointURL))
 	}
+	opts = append(opts, debugConfigOptions(o.Debug)...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		if o.Profile != "" {

@@ -163,6 +163,7 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	}
 
 	opts := src.options(date, until, o.allFailures)
+	opts.Debug = e.debugWriter()
 	clients := &s3Clients{opts: opts}
 	store, err := openHistory(ctx, o.history, clients)
 	if err == nil {

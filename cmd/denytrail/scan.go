@@ -250,7 +250,9 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
-	sources, err := openSources(ctx, e, args, src.options(since, until, flt.allFailures))
+	opts := src.options(since, until, flt.allFailures)
+	opts.Debug = e.debugWriter()
+	sources, err := openSources(ctx, e, args, opts)
 	if err != nil {
 		return err
 	}

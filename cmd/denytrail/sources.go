@@ -16,4 +16,5 @@ type sourceOptions struct {
 	Until       time.Time // end of the window (inclusive)
 	AllFailures bool      // --all-failures: widen API queries to all events
 	Progress    io.Writer // nil when progress is off
+	Debug       io.Writer // --debug: SDK logs go here (secrets redacted); nil without it
 }
