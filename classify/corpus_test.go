@@ -91,8 +91,15 @@ func TestCorpusKMSDeveloperGuide(t *testing.T) {
 			t.Errorf("%s: a failed KMS call not matched by the default filter", filepath.Base(fn))
 		}
 		checkMayMatch(t, filepath.Base(fn), b)
-		if v := Judge(e); v.Layer != LayerKMS {
-			t.Errorf("%s: %s: layer %s/%s, want kms", filepath.Base(fn), e.ErrorCode, v.Layer, v.Control)
+		// InvalidKeyUsageException is a request error (the key's usage does
+		// not fit the operation), like IncorrectKeyException; the other
+		// examples are key states.
+		wantLayer, wantControl := LayerKMS, ControlKMSKeyState
+		if e.ErrorCode == "InvalidKeyUsageException" {
+			wantLayer, wantControl = LayerOther, ControlRequestError
+		}
+		if v := Judge(e); v.Layer != wantLayer || v.Control != wantControl {
+			t.Errorf("%s: %s: %s/%s, want %s/%s", filepath.Base(fn), e.ErrorCode, v.Layer, v.Control, wantLayer, wantControl)
 		}
 	}
 	if parsed != 2 {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,8 +16,10 @@ type facts struct {
 	d  denial
 	lm string // errorMessage, ASCII lower-cased
 
-	code    string // errorCode without the "Client." and "KMS." prefixes
-	kmsCode bool   // an S3 errorCode with the "KMS." prefix
+	code    string    // errorCode without the "Client." and "KMS." prefixes
+	kmsCode bool      // an S3 errorCode with the "KMS." prefix
+	entry   codeEntry // what the error code table says of the code
+	known   bool      // the table holds the code
 
 	principal string // the caller: the message's "User:" ARN, else Event.Principal
 	role      string // where the caller's policies are attached
@@ -60,7 +63,8 @@ func newFacts(e *Event) *facts {
 	if c, ok := strings.CutPrefix(f.code, "KMS."); ok {
 		f.code, f.kmsCode = c, true
 	}
-	f.d = parseDenial(e.ErrorMessage)
+	f.entry, f.known = lookupCode(e.ErrorCode, e.Service())
+	f.d = parseDenialOf(e.ErrorMessage, eventResource(e))
 	f.principal = f.d.principal
 	if f.principal == "" {
 		f.principal = e.Principal()
@@ -130,52 +134,59 @@ func hasFoldPrefix(s, prefix string) bool {
 }
 
 // decide applies the rules in order and records the evidence for the
-// one that fires.
+// one that fires: messages that settle the case whatever the code, then
+// the error code table, then (for denials) what the message names, then
+// the event's structure.
 func (f *facts) decide() (Layer, Control, Confidence) {
 	e, d := f.e, &f.d
-	if c, conf, ok := credentialControl(f.code); ok {
-		f.note("errorCode %q: AWS rejected the request's credentials before evaluating any policy", e.ErrorCode)
-		return LayerCredentials, c, conf
+	if l, c, conf, ok := f.byMessage(); ok {
+		return l, c, conf
 	}
-	if f.code == "VpceAccessDenied" {
-		f.quoteMessage("the request was denied by the policy of the VPC endpoint it came through")
+	switch en := &f.entry; {
+	case f.known && en.class == codeCredentials:
+		f.note("errorCode %q: %s: AWS rejected the request's credentials before evaluating any policy", e.ErrorCode, en.meaning)
+		return LayerCredentials, en.control, en.conf
+	case f.known && en.control == ControlVPCEndpointPolicy:
+		f.quoteMessage(en.meaning)
 		if v := e.VPCEndpoint(); v != "" {
 			f.note("vpcEndpointId: %q", v)
 		}
 		if e.EventCategory != "" {
 			f.note("eventCategory: %q", e.EventCategory)
 		}
-		return LayerNetwork, ControlVPCEndpointPolicy, High
+		return en.layer, en.control, en.conf
 	}
 	if l, c, conf, ok := f.keyState(); ok {
 		return l, c, conf
 	}
-	if f.code == "AccessControlListNotSupported" {
-		f.note("errorCode %q: the bucket's Object Ownership is BucketOwnerEnforced (ACLs disabled) and the request carried an ACL", e.ErrorCode)
+	switch en := &f.entry; {
+	case f.known && en.control == ControlObjectOwnership:
+		f.note("errorCode %q: %s", e.ErrorCode, en.meaning)
 		if acl := e.RequestParameters.ACL; acl != "" {
 			f.note("requestParameters.x-amz-acl: %q", acl)
 		}
-		return LayerACL, ControlObjectOwnership, High
-	}
-	if strings.Contains(f.lm, "blockpublicacls") {
-		f.quoteMessage("S3 Block Public Access (BlockPublicAcls) rejected a public ACL")
-		return LayerACL, ControlBlockPublicAccess, High
-	}
-	if strings.Contains(f.lm, "customer provided keys") || strings.Contains(f.lm, "(sse-c)") {
-		f.quoteMessage("the bucket's encryption configuration blocks SSE-C uploads")
-		return LayerBucketPolicy, ControlBucketEncryption, High
-	}
-	if !f.isDenial() {
+		return en.layer, en.control, en.conf
+	case f.known && en.class == codeFixed:
+		f.note("errorCode %q: %s", e.ErrorCode, en.meaning)
 		f.quoteMessage("not an authorization failure")
-		return LayerOther, ControlRequestError, High
+		return en.layer, en.control, en.conf
+	case !f.known && !f.deniedByMessage():
+		return f.unknownCode()
 	}
 
 	f.noteDenial()
-	if d.policy != policyNone {
-		return f.byPolicy(d.policy, High)
+	if !f.known && (len(d.phrases) > 0 || d.kind != kindNone || d.cut != "") {
+		f.note("errorCode %q is not one denytrail knows; the message decides", e.ErrorCode)
+	}
+	if len(d.phrases) > 0 {
+		return f.byPhrases()
 	}
 	if d.kind == kindRegion {
+		if l, c, conf, ok := f.regionMismatch(); ok {
+			return l, c, conf
+		}
 		f.why = "region"
+		f.noteKeyRegion()
 		return LayerKMS, ControlKMSKeyPolicy, Medium
 	}
 	if len(d.candidates) == 1 {
@@ -190,6 +201,9 @@ func (f *facts) decide() (Layer, Control, Confidence) {
 		return LayerUnknown, ControlUnknown, Low
 	}
 	if act := f.kmsActionNamed(); act != "" {
+		if l, c, conf, ok := f.regionMismatch(); ok {
+			return l, c, conf
+		}
 		f.why, f.kmsAct = "kms-via-service", act
 		if f.kmsCode {
 			f.note("errorCode %q: %s passes on the KMS error it got using the key for the caller", e.ErrorCode, strings.ToUpper(e.Service()))
@@ -198,7 +212,166 @@ func (f *facts) decide() (Layer, Control, Confidence) {
 		}
 		return LayerKMS, ControlKMSKeyPolicy, Medium
 	}
+	if l, c, conf, ok := f.regionMismatch(); ok {
+		return l, c, conf
+	}
+	if !f.known {
+		return f.unknownCode()
+	}
 	return f.fallback()
+}
+
+// byMessage recognises the messages that say what happened whatever the
+// error code: Block Public Access, and the two SSE-C messages (a bucket
+// that blocks SSE-C, a request with the wrong customer key).
+func (f *facts) byMessage() (Layer, Control, Confidence, bool) {
+	lm := f.tail()
+	switch {
+	case strings.Contains(lm, "blockpublicacls"):
+		f.quoteMessage("S3 Block Public Access (BlockPublicAcls) rejected a public ACL")
+		return LayerACL, ControlBlockPublicAccess, High, true
+	case strings.Contains(lm, "blocked upload requests that specify server side encryption with customer provided keys") ||
+		strings.Contains(lm, "(sse-c)") && strings.Contains(lm, "blocked"):
+		f.quoteMessage("the bucket's encryption configuration blocks SSE-C uploads")
+		return LayerBucketPolicy, ControlBucketEncryption, High, true
+	case strings.Contains(lm, "customer provided keys must provide") || strings.Contains(lm, "customer-provided keys must provide") ||
+		strings.Contains(lm, "calculated md5 hash of the key did not match"):
+		f.quoteMessage("the request's SSE-C customer key (or its algorithm or MD5) is wrong or missing: a request error, not the bucket blocking SSE-C")
+		return LayerOther, ControlRequestError, High, true
+	}
+	return "", "", "", false
+}
+
+// deniedByMessage reports whether the message itself says access was
+// denied, for codes the table does not hold.
+func (f *facts) deniedByMessage() bool {
+	return f.d.enhanced || f.d.kind != kindNone || strings.Contains(f.lm, "access denied") ||
+		strings.Contains(f.lm, "is not authorized") || isDenialCode(f.code)
+}
+
+// unknownCode is the verdict for a code the table does not hold and a
+// message that names no policy: a code whose name says it was a bad
+// request is a request error (medium: by its name); any other stays
+// unknown, quoting the code. Never the bare-denial fallback: a named code
+// is not a bare "Access Denied".
+func (f *facts) unknownCode() (Layer, Control, Confidence) {
+	e := f.e
+	if requestLikeCode(f.code) {
+		f.note("errorCode %q is not in denytrail's table, but its name says the request itself was wrong (not found, invalid, conflicting or over a limit)", e.ErrorCode)
+		f.quoteMessage("not an authorization failure")
+		return LayerOther, ControlRequestError, Medium
+	}
+	f.why = "unknown-code"
+	f.note("errorCode %q is not one denytrail knows: the AWS documentation of %s's errors says what it means", e.ErrorCode, cmp.Or(e.EventSource, "the service"))
+	f.quoteMessage("the message does not say which control failed")
+	return LayerUnknown, ControlUnknown, Low
+}
+
+// byPhrases decides by the policy types the message names: the decisive
+// one by DESIGN.md §2.1's precedence, the others quoted.
+func (f *facts) byPhrases() (Layer, Control, Confidence) {
+	d := &f.d
+	conf := High
+	if d.resourceDoubt {
+		conf = Medium
+		f.note("errorMessage was cut at 1 KB and its quoted resource is not the event's object: its end was taken at the last quote, which a quote inside the key could have moved")
+	}
+	if d.cut != "" {
+		conf = Medium
+	}
+	p := d.policy
+	if types := f.arnTypes(); p == policyUnknown && len(types) == 1 {
+		f.note("the policy ARN %q is a %s, which says what the unknown words %q name", d.policyARN, types[0], d.phrase)
+		p = types[0]
+		conf = Medium
+	}
+	return f.byPolicy(p, conf)
+}
+
+// arnTypes returns the policy types the message's policy ARN allows, and
+// notes whether they confirm the phrase.
+func (f *facts) arnTypes() []policyType {
+	d := &f.d
+	if d.policyARN == "" {
+		return nil
+	}
+	types := arnPolicyTypes(d.policyARN)
+	switch {
+	case len(types) == 0:
+	case slices.Contains(types, d.policy):
+		f.note("the policy ARN's form (%s) confirms the phrase %q", typeNames(types), d.phrase)
+	case d.policy != policyUnknown:
+		f.note("the policy ARN's form (%s) does not fit the phrase %q: check both", typeNames(types), d.phrase)
+	}
+	return types
+}
+
+// typeNames joins policy type names with "or".
+func typeNames(types []policyType) string {
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = t.String()
+	}
+	return strings.Join(names, " or ")
+}
+
+// keyRegion returns the KMS key ARN the event names and its Region, with
+// the Region of the call, when both are known and differ.
+func (f *facts) keyRegion() (key, keyRegion, callRegion string, differ bool) {
+	e := f.e
+	for _, k := range [...]string{e.KMSKey(), e.RequestParameters.SSEKMSKeyID, e.RequestParameters.KeyID} {
+		if r := arnRegion(k); r != "" && strings.Contains(k, ":kms:") {
+			return k, r, e.AWSRegion, e.AWSRegion != "" && r != e.AWSRegion
+		}
+	}
+	return "", "", e.AWSRegion, false
+}
+
+// arnRegion is the Region field of an ARN, or "".
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[3]
+}
+
+// regionMismatch is the verdict when the KMS key is in another Region than
+// the call: certain, since S3 uses only keys in the bucket's Region and a
+// KMS key is used in its own Region only.
+func (f *facts) regionMismatch() (Layer, Control, Confidence, bool) {
+	key, kr, cr, differ := f.keyRegion()
+	if !differ {
+		return "", "", "", false
+	}
+	if f.e.EventSource == "s3.amazonaws.com" {
+		f.note("the KMS key %q is in Region %q, the bucket in %q (awsRegion): S3 can use only a KMS key in the bucket's Region, so this alone fails the request", key, kr, cr)
+	} else {
+		f.note("the KMS key %q is in Region %q, the call went to %q (awsRegion): a KMS key is used only in its own Region (a multi-Region key through its replica's ARN in this Region)", key, kr, cr)
+	}
+	f.why, f.state = "region-mismatch", "wrong region"
+	return LayerKMS, ControlKMSKeyState, High, true
+}
+
+// noteKeyRegion says, for the KMS Region form of denial, what the event
+// tells of the key's Region, and what would settle it.
+func (f *facts) noteKeyRegion() {
+	key, kr, cr, _ := f.keyRegion()
+	switch {
+	case key == "":
+		f.note("the event names no key ARN, so whether the key is in Region %q cannot be told from it: aws kms describe-key in that Region would settle it", cmp.Or(cr, "of the call"))
+	case kr == cr:
+		f.note("the key ARN %q is in Region %q, the Region of the call: so the key policy (or the key's account) is the likelier cause", key, kr)
+	}
+}
+
+// tail is the lower-cased errorMessage after the resource it names (all of
+// it when it names none): the part an object key cannot be in.
+func (f *facts) tail() string {
+	if f.d.resourceCut {
+		return ""
+	}
+	return f.lm[f.d.context:]
 }
 
 // kmsActionNamed returns the KMS action a non-KMS event's denial names
@@ -211,7 +384,8 @@ func (f *facts) kmsActionNamed() string {
 		return f.action
 	}
 	for _, a := range [...]string{"kms:generatedatakey", "kms:decrypt"} {
-		if k := strings.Index(f.lm, a); k >= 0 {
+		if k := strings.Index(f.tail(), a); k >= 0 {
+			k += f.d.context
 			return strings.TrimRight(f.e.ErrorMessage[k:token(f.e.ErrorMessage, k)], ".,;:\"")
 		}
 	}
@@ -336,101 +510,68 @@ func carriesACL(eventName string) bool {
 	return false
 }
 
-// isDenial reports whether the failure is an authorization failure (as
-// opposed to a bad request): by error code, or by message.
-func (f *facts) isDenial() bool {
-	return isDenialCode(f.code) || strings.Contains(f.lm, "not authorized to perform") ||
-		strings.Contains(f.lm, "access denied") || strings.Contains(f.lm, "explicit deny") ||
-		strings.Contains(f.lm, "is not authorized")
-}
-
 // isDenialCode reports whether an error code (without "Client." or "KMS.")
-// alone says access was denied. The spellings vary by service.
+// alone says access was denied: the table's denial codes, and the
+// service-prefixed spellings of AccessDenied.
 func isDenialCode(code string) bool {
-	switch code {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-		"AuthorizationErrorException", "UnauthorizedAccess", "UnauthorizedException", "Unauthorized",
-		"UnauthorizedAccessException", "Forbidden", "ForbiddenException", "AccessDeniedFault",
-		"AllAccessDisabled":
+	if en, ok := findCode(code, ""); ok && en.class == codeDenial {
 		return true
 	}
 	return strings.HasSuffix(code, "AccessDenied") || strings.HasSuffix(code, "AccessDeniedException")
 }
 
-// credentialControl maps authentication error codes to a control.
-func credentialControl(code string) (Control, Confidence, bool) {
-	switch code {
-	case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired":
-		return ControlExpiredCredentials, High, true
-	case "InvalidAccessKeyId", "InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidToken",
-		"UnrecognizedClientException", "AuthFailure", "InvalidSignatureException":
-		return ControlInvalidCredentials, High, true
-	case "RequestExpired":
-		// The signed request (often a presigned URL) outlived its expiry.
-		return ControlExpiredCredentials, Medium, true
-	case "RequestTimeTooSkewed":
-		return ControlInvalidCredentials, Medium, true
+// requestLikeCode reports whether the name of a code the table does not
+// hold says the request itself was wrong, as AWS names such errors across
+// services (NoSuchEntity, ResourceNotFoundException, InvalidParameterValue,
+// MalformedPolicyDocument, LimitExceeded, ResourceInUse, ...).
+func requestLikeCode(code string) bool {
+	if strings.HasPrefix(code, "NoSuch") || strings.HasPrefix(code, "Invalid") || strings.HasPrefix(code, "Malformed") ||
+		strings.HasPrefix(code, "Throttl") || strings.HasPrefix(code, "Unknown") {
+		return true
 	}
-	// Service-prefixed spellings, e.g. CloudTrailInvalidClientTokenIdException.
-	for _, c := range [...]string{"ExpiredToken", "InvalidClientTokenId", "UnrecognizedClient", "InvalidAccessKeyId", "SignatureDoesNotMatch"} {
-		if strings.HasSuffix(code, c) || strings.HasSuffix(code, c+"Exception") {
-			if c == "ExpiredToken" {
-				return ControlExpiredCredentials, High, true
-			}
-			return ControlInvalidCredentials, High, true
+	for _, w := range [...]string{"NotFound", "AlreadyExists", "LimitExceeded", "InUse", "Conflict", "Validation", "TooMany", "Throttl", "Unsupported", "NotSupported", "Unmodifiable", "Temporarily"} {
+		if strings.Contains(code, w) {
+			return true
 		}
 	}
-	return "", "", false
+	return false
 }
 
-// keyState recognises a KMS key that cannot be used: by the KMS error code
-// (or S3's "KMS."-prefixed copy of it) or by the KMS message forms
-// "<key> is disabled." and the like.
+// keyState recognises a KMS key that cannot be used: by the error code
+// (KMS's, or S3's "KMS."-prefixed copy of it) or by the KMS message forms
+// "<key> is disabled." and the like, on KMS calls and on S3 calls that
+// pass on a KMS error. A key in another Region than the call is certain
+// too (see regionMismatch).
 func (f *facts) keyState() (Layer, Control, Confidence, bool) {
 	e := f.e
-	kms := e.EventSource == "kms.amazonaws.com"
-	if !kms && !(e.EventSource == "s3.amazonaws.com" && (f.kmsCode || strings.Contains(f.lm, "kms"))) {
+	state := ""
+	switch {
+	case f.known && f.entry.class == codeKeyState:
+		state = f.entry.state
+		f.note("errorCode %q: %s", e.ErrorCode, f.entry.meaning)
+	case f.known && f.entry.class != codeDenial:
+		return "", "", "", false
+	case e.EventSource != "kms.amazonaws.com" && !f.kmsCode:
 		return "", "", "", false
 	}
-	if !kms && !f.kmsCode && isDenialCode(f.code) {
-		// An S3 AccessDenied that mentions KMS is a policy question.
-		return "", "", "", false
-	}
-	state, conf := "", High
 	for _, s := range [...]string{"pending deletion", "pending import", "disabled", "unavailable"} {
-		if strings.Contains(f.lm, " is "+s+".") || strings.HasSuffix(f.lm, " is "+s) {
-			state = s
+		if strings.Contains(f.tail(), " is "+s+".") || strings.HasSuffix(f.tail(), " is "+s) {
+			if state == "" || state == "invalid state" || state == s {
+				state = s
+			}
 			break
 		}
 	}
-	switch f.code {
-	case "DisabledException":
-		if state == "" {
-			state = "disabled"
-		}
-	case "KMSInvalidStateException":
-		if state == "" {
-			state = "invalid state"
-		}
-	case "NotFoundException":
-		state = "not found"
-	case "KeyUnavailableException":
-		if state == "" {
-			state = "unavailable"
-		}
-	case "InvalidKeyUsageException":
-		state, conf = "key usage", Medium
-	default:
-		if state == "" {
-			return "", "", "", false
-		}
+	if state == "" {
+		return "", "", "", false
 	}
-	if f.kmsCode {
-		f.note("errorCode %q: S3 passes on the KMS error it got when it used the key for the caller", e.ErrorCode)
+	if state == "not found" {
+		if l, c, conf, ok := f.regionMismatch(); ok {
+			f.quoteMessage("KMS found no such key in the Region of the call")
+			return l, c, conf, true
+		}
 	}
 	switch state {
-	case "key usage":
-		f.quoteMessage("the key's usage or spec does not fit this operation")
 	case "not found":
 		f.quoteMessage("KMS found no such key in this account and Region")
 	case "invalid state":
@@ -439,7 +580,7 @@ func (f *facts) keyState() (Layer, Control, Confidence, bool) {
 		f.quoteMessage("the key is " + state)
 	}
 	f.state = state
-	return LayerKMS, ControlKMSKeyState, conf, true
+	return LayerKMS, ControlKMSKeyState, High, true
 }
 
 // quoteMessage records errorMessage (or its absence) with what it means.
@@ -474,11 +615,22 @@ func (f *facts) noteDenial() {
 		}
 		f.note("errorMessage names principal %q, action %q, resource %q", d.principal, d.action, clip(res, 300))
 	}
-	if d.resourceCut {
+	switch {
+	case d.resourceCut:
 		f.note("errorMessage: the resource ARN has no closing quote: the message was truncated inside it")
+	case d.quoteLost:
+		f.note("errorMessage: the quote around the resource ARN never closes (lost in copying or logging); the context was read after it")
 	}
-	if d.policyARN != "" {
-		f.note("errorMessage names the policy: %q", d.policyARN)
+	if len(d.phrases) > 1 {
+		quoted := make([]string, len(d.phrases))
+		for i, p := range d.phrases {
+			quoted[i] = strconv.Quote(p.text)
+		}
+		f.note("errorMessage names %d policy types: %s; the %s decides (organizational controls first, then the VPC endpoint policy, then identity and resource policies)",
+			len(d.phrases), strings.Join(quoted, ", "), d.policy)
+	}
+	for _, a := range d.policyARNs {
+		f.note("errorMessage names the policy: %q", a)
 	}
 	if d.link != "" {
 		f.note("errorMessage links to %q", d.link)

@@ -176,7 +176,7 @@ func judgeCases() []judgeCase {
 			layer: LayerKMS, control: ControlKMSKeyState, conf: High, remedy: []string{"describe-key --key-id " + keyARN + " --query KeyMetadata.KeyState"}},
 		{name: "s3 KMS.DisabledException", event: with(s3, "errorCode", "KMS.DisabledException", "errorMessage", keyARN+" is disabled.", "requestParameters.x-amz-server-side-encryption-aws-kms-key-id", keyARN),
 			layer: LayerKMS, control: ControlKMSKeyState, conf: High,
-			evidence: []string{`errorCode "KMS.DisabledException": S3 passes on the KMS error`}, remedy: []string{"enable-key --key-id " + keyARN, "get-bucket-encryption --bucket dest-bucket"}},
+			evidence: []string{`errorCode "KMS.DisabledException": S3 passes on KMS's DisabledException`}, remedy: []string{"enable-key --key-id " + keyARN, "get-bucket-encryption --bucket dest-bucket"}},
 		{name: "s3 KMS.KMSInvalidStateException", event: with(s3, "errorCode", "KMS.KMSInvalidStateException", "errorMessage", keyARN+" is pending deletion.", "requestParameters.x-amz-server-side-encryption-aws-kms-key-id", keyARN),
 			layer: LayerKMS, control: ControlKMSKeyState, conf: High, remedy: []string{"cancel-key-deletion --key-id " + keyARN}},
 		{name: "s3 KMS.NotFoundException", event: with(s3, "errorCode", "KMS.NotFoundException", "errorMessage", "Invalid keyId alias/nope", "requestParameters.x-amz-server-side-encryption-aws-kms-key-id", "alias/nope"),

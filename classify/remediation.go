@@ -171,10 +171,11 @@ func remedyKeyState(f *facts) string {
 		s = fmt.Sprintf("Key %s has no key material (PendingImport), so %s failed for %s. Import it: aws kms get-parameters-for-import, then aws kms import-key-material --key-id %s.", key, f.action, f.principal, key)
 	case "unavailable":
 		s = fmt.Sprintf("Key %s is unavailable, so %s failed for %s: its custom key store is disconnected or its external key manager did not answer. Check aws kms describe-custom-key-stores and reconnect (aws kms connect-custom-key-store).", key, f.action, f.principal)
+	case "wrong region":
+		_, kr, cr, _ := f.keyRegion()
+		s = fmt.Sprintf("Key %s is in Region %s, but %s for %s ran in %s, and a KMS key is used only in its own Region (S3 uses only keys in the bucket's Region). Use a key in %s (a multi-Region key's replica there, or a new key: aws kms list-aliases --region %s), and fix the client's or the bucket's key setting.", key, kr, f.action, f.principal, cr, cr, cr)
 	case "not found":
 		s = fmt.Sprintf("KMS found no key %s in Region %s for %s's %s. Check the key ID or alias, and that it is in this Region and account (aws kms describe-key --key-id %s --region %s); an alias resolves only in its own account and Region.", key, cmp.Or(f.e.AWSRegion, "of the call"), f.principal, f.action, key, cmp.Or(f.e.AWSRegion, "<region>"))
-	case "key usage":
-		s = fmt.Sprintf("Key %s cannot be used for %s: its KeyUsage or key spec does not fit the operation (S3 SSE-KMS needs a symmetric ENCRYPT_DECRYPT key). Check aws kms describe-key --key-id %s --query 'KeyMetadata.[KeyUsage,KeySpec]' and use a suitable key.", key, f.action, key)
 	default:
 		s = fmt.Sprintf("Key %s is not in a usable state, so %s failed for %s. See its state with %s, then enable it, cancel its deletion, import its material or reconnect its key store, as the state requires.", key, f.action, f.principal, desc)
 	}
@@ -279,6 +280,10 @@ func remedyInvalid(f *facts) string {
 // remedyRequestError: a failure that is not a denial.
 func remedyRequestError(f *facts) string {
 	s := fmt.Sprintf("%s is not an authorization failure: the request itself was wrong, and no policy change will help.", f.e.ErrorCode)
+	if m := f.entry.meaning; strings.Contains(m, awsDisabled) {
+		return fmt.Sprintf("%s is not a policy denial: %s. No change to IAM, bucket or key policies will help %s; the owner of %s (account %s) should open a case with AWS Support.",
+			f.e.ErrorCode, m, f.principal, f.resourceName(), cmp.Or(f.owner, "owning it"))
+	}
 	switch f.code {
 	case "NoSuchBucket":
 		s += fmt.Sprintf(" Bucket %s does not exist: check its name (and the Region the client targets).", f.bucketName())
@@ -288,7 +293,9 @@ func remedyRequestError(f *facts) string {
 		s += fmt.Sprintf(" The ciphertext was encrypted under a different KMS key than the one the request named (%s): decrypt with the key recorded in the ciphertext, or omit KeyId for symmetric keys.", f.keyName())
 	case "InvalidCiphertextException":
 		s += " The ciphertext is corrupted, or the encryption context does not match the one used to encrypt."
-	case "DryRunOperation":
+	case "InvalidKeyUsageException":
+		s += fmt.Sprintf(" Key %s cannot be used for %s: its KeyUsage or key spec does not fit the operation (S3 SSE-KMS needs a symmetric ENCRYPT_DECRYPT key). Check aws kms describe-key --key-id %s --query 'KeyMetadata.[KeyUsage,KeySpec]' and use a suitable key.", f.keyName(), f.action, f.keyName())
+	case "DryRunOperation", "DryRunOperationException":
 		s += " This was a DryRun: the caller has the permission."
 	default:
 		if m := f.e.ErrorMessage; m != "" {
