@@ -66,7 +66,7 @@ source <(denytrail completion bash)`),
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newReportCmd(e), newVersionCmd(e))
+	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newReportCmd(e), newAthenaCmd(e), newVersionCmd(e))
 	return root
 }
 

@@ -174,6 +174,7 @@ type sourceFlags struct {
 	regions     []string
 	accounts    []string
 	endpointURL string
+	athena      athenaFlags
 }
 
 // options are the remote sources' settings for events in [since, until].
@@ -186,6 +187,7 @@ func (o *sourceFlags) options(since, until time.Time, allFailures bool) *sourceO
 		Since:       since,
 		Until:       until,
 		AllFailures: allFailures,
+		Athena:      o.athena,
 	}
 }
 
@@ -200,6 +202,7 @@ func (o *sourceFlags) register(cmd *cobra.Command) {
 	f.StringSliceVar(&o.regions, "region", nil, "regions to read (repeatable or comma list): s3:// log folders, or cloudtrail:// when the URL names none (default: discover)")
 	f.StringSliceVar(&o.accounts, "account", nil, "accounts to read in an s3:// archive (repeatable or comma list; default: discover)")
 	f.StringVar(&o.endpointURL, "endpoint-url", "", "send AWS requests to `URL` (S3-compatible stores, tests); S3 uses path-style addressing")
+	o.athena.register(cmd)
 }
 
 // window turns --since/--until into times; remote sources default to the
@@ -241,7 +244,7 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	}
 	remote := false
 	for _, a := range args {
-		remote = remote || strings.HasPrefix(a, "s3://") || strings.HasPrefix(a, "cloudtrail://")
+		remote = remote || strings.HasPrefix(a, "s3://") || strings.HasPrefix(a, "cloudtrail://") || strings.HasPrefix(a, "athena://")
 	}
 	since, until, err := flt.window(time.Now().UTC(), remote)
 	if err == nil {
@@ -294,8 +297,11 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 			regions = o.Regions
 		}
 		return newCloudTrailSource(ctx, regions, o)
+	case strings.HasPrefix(arg, "athena://"):
+		o.Stderr = e.stderr
+		return newAthenaSource(ctx, arg, o)
 	case strings.Contains(arg, "://"):
-		return nil, fmt.Errorf("%s: unknown source scheme (want a path, -, s3:// or cloudtrail://)", arg)
+		return nil, fmt.Errorf("%s: unknown source scheme (want a path, -, s3://, cloudtrail:// or athena://)", arg)
 	default:
 		return ingest.Path(arg), nil
 	}

@@ -17,4 +17,6 @@ type sourceOptions struct {
 	AllFailures bool      // --all-failures: widen API queries to all events
 	Progress    io.Writer // nil when progress is off
 	Debug       io.Writer // --debug: SDK logs go here (secrets redacted); nil without it
+	Stderr      io.Writer // diagnostics (an Athena query's cost)
+	Athena      athenaFlags
 }

@@ -1,0 +1,22 @@
+package classify
+
+// ChangeEvents returns the "service:EventName" names of the successful
+// changes that IsChange accepts, for sources that select records before
+// they are read (the Athena query).
+func ChangeEvents() []string {
+	out := make([]string, len(changeNames))
+	for i, c := range changeNames {
+		out[i] = c.svc + ":" + c.name
+	}
+	return out
+}
+
+// EventPatterns returns the "service:EventName" patterns of the failed
+// calls the filter counts: its Events, or DefaultEvents when it names
+// none. With AllFailures every failed call counts, whatever the patterns.
+func (f Filter) EventPatterns() []string {
+	if len(f.Events) > 0 {
+		return append([]string(nil), f.Events...)
+	}
+	return DefaultEvents()
+}
