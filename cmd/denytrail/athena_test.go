@@ -160,7 +160,33 @@ func TestAthenaCreateTable(t *testing.T) {
 			t.Errorf("DDL lacks %s:\n%s", want, out.String())
 		}
 	}
-	out.Reset()
+	ddl := strings.TrimSuffix(strings.TrimSpace(out.String()), ";")
+
+	// --run sends the same statement to Athena and waits for it.
+	fake := athenafake.New(func(context.Context, string) (athenafake.Result, error) { return athenafake.Result{}, nil })
+	fake.RunningPolls = 2
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	fakeAWSEnv(t, "us-east-1")
+	errw.Reset()
+	code = run(context.Background(), []string{"athena", "create-table", "--database", "security", "--table", "org_trail",
+		"--account", "111122223333", "--region", "us-east-1", "--run", "--endpoint-url", srv.URL,
+		"s3://org-trail-logs/AWSLogs/o-abc123defg/"}, strings.NewReader(""), io.Discard, &errw)
+	if code != exitOK || !strings.Contains(errw.String(), "created the table") {
+		t.Errorf("--run: exit %d: %s", code, errw.String())
+	}
+	if reqs := fake.Requests(); len(reqs) == 0 || reqs[0].Op != "StartQueryExecution" || reqs[0].SQL != ddl {
+		t.Errorf("--run sent %+v, want the printed statement", reqs)
+	}
+	fake.FailReason = "FAILED: AlreadyExistsException: Table org_trail already exists"
+	errw.Reset()
+	code = run(context.Background(), []string{"athena", "create-table", "--table", "org_trail", "--run", "--endpoint-url", srv.URL,
+		"s3://org-trail-logs/AWSLogs/o-abc123defg/"}, strings.NewReader(""), io.Discard, &errw)
+	if code == exitOK || !strings.Contains(errw.String(), "already exists") {
+		t.Errorf("--run on an existing table: exit %d: %s", code, errw.String())
+	}
+
+	errw.Reset()
 	code = run(context.Background(), []string{"athena", "create-table", "s3://b/AWSLogs/"}, strings.NewReader(""), io.Discard, &errw)
 	if code != exitFailure || !strings.Contains(errw.String(), "name the account or organization folder") {
 		t.Errorf("ambiguous location: exit %d, %s", code, errw.String())
