@@ -218,7 +218,7 @@ type regionPage struct {
 // arrival order; within a Region, newest first as LookupEvents pages them.
 // A Region that fails is passed to fn as an Input named
 // "cloudtrail://<region>" with Err set, once the others are done; Walk
-// returns an error only when every Region failed.
+// returns an error only when every Region failed before passing an event.
 func (s *CloudTrailSource) Walk(ctx context.Context, fn func(Input) error) error {
 	s.mu.Lock()
 	for _, r := range s.regions {
@@ -246,6 +246,7 @@ func (s *CloudTrailSource) Walk(ctx context.Context, fn func(Input) error) error
 
 	var fnErr error
 	var failed []regionPage
+	read := false // some Region has passed events to fn
 	for p := range pages {
 		if fnErr != nil || ctx.Err() != nil {
 			continue // drain: the Regions are stopping
@@ -254,6 +255,7 @@ func (s *CloudTrailSource) Walk(ctx context.Context, fn func(Input) error) error
 			failed = append(failed, p)
 			continue
 		}
+		read = true
 		for i, ev := range p.events {
 			if err := ctx.Err(); err != nil {
 				break
@@ -270,7 +272,7 @@ func (s *CloudTrailSource) Walk(ctx context.Context, fn func(Input) error) error
 		return fnErr
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case len(failed) == len(s.regions):
+	case len(failed) == len(s.regions) && !read:
 		errs := make([]error, len(failed))
 		for i, p := range failed {
 			errs[i] = p.err
@@ -544,13 +546,29 @@ func (e *lookupError) Unwrap() error { return e.err }
 // describe turns a failed LookupEvents call into a message that says what
 // to do about it.
 func (s *CloudTrailSource) describe(region string, page int, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if timeoutReason(err) == "" && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return err
 	}
 	name := "cloudtrail://" + region
+	notRead := func() string {
+		at := "the start of the window"
+		if p := s.progressOf(region); !p.Oldest.IsZero() {
+			at = p.Oldest.UTC().Format(time.RFC3339)
+		}
+		return fmt.Sprintf("events from %s back to %s were not read", at, s.opts.Since.UTC().Format(time.RFC3339))
+	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		return fmt.Errorf("%s: LookupEvents page %d: %w", name, page, err)
+		// The network failed: a timeout, a reset, a refused connection.
+		reason := timeoutReason(err)
+		if reason == "" {
+			reason = err.Error()
+		}
+		var mae *retry.MaxAttemptsError
+		if errors.As(err, &mae) && !strings.Contains(reason, "attempts") {
+			reason += fmt.Sprintf(" (gave up after %d attempts)", mae.Attempt)
+		}
+		return &lookupError{msg: fmt.Sprintf("%s: LookupEvents page %d: %s; %s", name, page, reason, notRead()), err: err}
 	}
 	awsMsg := ae.ErrorMessage()
 	if awsMsg == "" {
@@ -569,13 +587,9 @@ func (s *CloudTrailSource) describe(region string, page int, err error) error {
 		msg = fmt.Sprintf("invalid time window %s to %s (AWS: %s)",
 			s.opts.Since.UTC().Format(time.RFC3339), s.opts.Until.UTC().Format(time.RFC3339), awsMsg)
 	case isThrottle(err):
-		at := "the start of the window"
-		if p := s.progressOf(region); !p.Oldest.IsZero() {
-			at = p.Oldest.UTC().Format(time.RFC3339)
-		}
-		msg = fmt.Sprintf("still throttled after retrying page %d; events from %s back to %s were not read "+
+		msg = fmt.Sprintf("still throttled after retrying page %d; %s "+
 			"(the quota is 2 requests per second per account and Region: is another tool calling LookupEvents?)",
-			page, at, s.opts.Since.UTC().Format(time.RFC3339))
+			page, notRead())
 	default:
 		msg = fmt.Sprintf("LookupEvents page %d: %s: %s", page, ae.ErrorCode(), awsMsg)
 	}

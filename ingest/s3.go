@@ -507,7 +507,11 @@ func (b *s3Body) Read(p []byte) (int, error) {
 			return n, err
 		}
 		if b.ctx.Err() != nil || b.resumes == maxResumes {
-			b.fail(fmt.Errorf("%s: reading at byte %d: %w", s3URL(b.bucket, b.key), b.off, err))
+			gaveUp := ""
+			if b.resumes > 0 {
+				gaveUp = fmt.Sprintf(" (gave up after resuming %d times)", b.resumes)
+			}
+			b.fail(fmt.Errorf("%s: reading at byte %d: %w%s", s3URL(b.bucket, b.key), b.off, describeTimeout(err), gaveUp))
 			return n, b.err
 		}
 		b.resumes++
@@ -520,7 +524,7 @@ func (b *s3Body) Read(p []byte) (int, error) {
 		})
 		if gerr != nil {
 			b.body = nil
-			b.fail(fmt.Errorf("%s: reading at byte %d: %w (resuming: %s)", s3URL(b.bucket, b.key), b.off, err,
+			b.fail(fmt.Errorf("%s: reading at byte %d: %w (resuming: %s)", s3URL(b.bucket, b.key), b.off, describeTimeout(err),
 				describeS3Error(gerr, b.bucket, b.key, false)))
 			return n, b.err
 		}
@@ -618,7 +622,9 @@ func describeS3Error(err error, bucket, key string, listing bool) string {
 		}
 	} else {
 		var oe *net.OpError
-		switch {
+		switch t := timeoutReason(err); {
+		case t != "":
+			b.WriteString(t)
 		case errors.As(err, &oe):
 			b.WriteString(oneLine(oe.Error()))
 		case errors.Is(err, context.Canceled):

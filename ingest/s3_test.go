@@ -57,11 +57,14 @@ type s3Fault struct {
 	Match func(s3Req) bool
 	Times int
 	// One of: an S3 error response; a connection reset before any answer;
-	// a reset half way through the body.
+	// a reset half way through the body; no answer at all; the headers and
+	// half the body, then nothing (both until the client hangs up).
 	Status        int
 	Code, Message string
 	Reset         bool
 	CutBody       bool
+	StallHeaders  bool
+	StallBody     bool
 }
 
 type s3Server struct {
@@ -147,7 +150,9 @@ func (s *s3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.inner.ServeHTTP(w, r)
 	case f.Reset:
 		resetConn(w)
-	case f.CutBody:
+	case f.StallHeaders:
+		stall(r)
+	case f.CutBody, f.StallBody:
 		rec := httptest.NewRecorder()
 		s.inner.ServeHTTP(rec, r)
 		maps.Copy(w.Header(), rec.Header())
@@ -155,11 +160,25 @@ func (s *s3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body := rec.Body.Bytes()
 		w.Write(body[:len(body)/2])
 		w.(http.Flusher).Flush()
+		if f.StallBody {
+			stall(r)
+			return
+		}
 		resetConn(w)
 	default:
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(f.Status)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>REQ1</RequestId><HostId>HOST1</HostId></Error>`, f.Code, f.Message)
+	}
+}
+
+// stall waits for the client to give up on r (or for 10 s, so that a
+// test that fails does not hang).
+func stall(r *http.Request) {
+	io.Copy(io.Discard, r.Body) // the server notices the hang-up only once the body is read
+	select {
+	case <-r.Context().Done():
+	case <-time.After(10 * time.Second):
 	}
 }
 

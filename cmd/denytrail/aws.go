@@ -12,10 +12,14 @@ import (
 // loadAWSConfig loads the AWS configuration the way the AWS CLI does
 // (environment, shared config and credentials files, SSO, web identity,
 // container and instance roles), with the profile, region and endpoint
-// the user gave. An endpoint URL applies to every service client built
-// from the config.
+// the user gave, and the per-request timeouts of --connect-timeout,
+// --first-byte-timeout and --idle-timeout. An endpoint URL and the
+// timeouts apply to every service client built from the config.
 func loadAWSConfig(ctx context.Context, o *sourceOptions) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	if err := o.Net.validate(); err != nil {
+		return aws.Config{}, err
+	}
+	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(o.Net.timeouts().HTTPClient())}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}

@@ -175,6 +175,7 @@ type sourceFlags struct {
 	accounts    []string
 	endpointURL string
 	athena      athenaFlags
+	net         netFlags
 }
 
 // options are the remote sources' settings for events in [since, until].
@@ -188,6 +189,7 @@ func (o *sourceFlags) options(since, until time.Time, allFailures bool) *sourceO
 		Until:       until,
 		AllFailures: allFailures,
 		Athena:      o.athena,
+		Net:         o.net,
 	}
 }
 
@@ -203,6 +205,7 @@ func (o *sourceFlags) register(cmd *cobra.Command) {
 	f.StringSliceVar(&o.accounts, "account", nil, "accounts to read in an s3:// archive (repeatable or comma list; default: discover)")
 	f.StringVar(&o.endpointURL, "endpoint-url", "", "send AWS requests to `URL` (S3-compatible stores, tests); S3 uses path-style addressing")
 	o.athena.register(cmd)
+	o.net.register(cmd)
 }
 
 // window turns --since/--until into times; remote sources default to the

@@ -19,4 +19,5 @@ type sourceOptions struct {
 	Debug       io.Writer // --debug: SDK logs go here (secrets redacted); nil without it
 	Stderr      io.Writer // diagnostics (an Athena query's cost)
 	Athena      athenaFlags
+	Net         netFlags // timeouts and S3 concurrency
 }
