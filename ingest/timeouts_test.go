@@ -20,8 +20,10 @@ import (
 )
 
 // testTimeouts are short enough for tests and long enough for a loaded
-// machine's loopback.
-var testTimeouts = Timeouts{Connect: 2 * time.Second, FirstByte: 300 * time.Millisecond, Idle: 300 * time.Millisecond}
+// machine's loopback. Idle is the longer, so that a response that never
+// starts ends on the first-byte timeout (the idle one also bounds the wait
+// for headers).
+var testTimeouts = Timeouts{Connect: 2 * time.Second, FirstByte: 300 * time.Millisecond, Idle: 700 * time.Millisecond}
 
 // gzipLog is a log file of n records whose eventIDs start with id.
 func gzipLog(t testing.TB, id string, n int) []byte {
@@ -224,7 +226,7 @@ func TestCloudTrailStalls(t *testing.T) {
 		failed[in.Name] = in.Err.Error()
 	}
 	for name, subs := range map[string][]string{
-		"cloudtrail://eu-west-1":  {"page 2", "first-byte timeout", "attempts", "were not read"},
+		"cloudtrail://eu-west-1": {"page 2", "first-byte timeout", "attempts", "were not read"},
 		// The body's idle timeout, or the connection it closed.
 		"cloudtrail://ap-south-1": {"page 1", "were not read"},
 	} {

@@ -29,7 +29,7 @@ func stallUntilGone(r *http.Request) {
 // rest gave.
 func TestScanTimeouts(t *testing.T) {
 	fakeAWSEnv(t, "us-east-1")
-	timeouts := []string{"--first-byte-timeout", "200ms", "--idle-timeout", "200ms", "--connect-timeout", "2s"}
+	timeouts := []string{"--first-byte-timeout", "200ms", "--idle-timeout", "1s", "--connect-timeout", "2s"}
 	scan := func(url, source string) (code int, stdout, stderr string, took time.Duration) {
 		var out, errw strings.Builder
 		args := append([]string{"scan", "--endpoint-url", url, "--since", "1h", "--format", "ndjson"}, timeouts...)
