@@ -164,13 +164,13 @@ func TestJudgeCodeCases(t *testing.T) {
 				}
 			}
 			for _, w := range tc.remedy {
-				if !strings.Contains(v.Remediation, w) {
-					t.Errorf("remediation lacks %q:\n%s", w, v.Remediation)
+				if !strings.Contains(remedyText(v.Remediation, v.Commands), w) {
+					t.Errorf("remediation and commands lack %q:\n%s", w, remedyText(v.Remediation, v.Commands))
 				}
 			}
 			for _, w := range tc.noRemedy {
-				if strings.Contains(v.Remediation, w) {
-					t.Errorf("remediation has %q:\n%s", w, v.Remediation)
+				if strings.Contains(remedyText(v.Remediation, v.Commands), w) {
+					t.Errorf("remediation or commands have %q:\n%s", w, remedyText(v.Remediation, v.Commands))
 				}
 			}
 		})

@@ -278,7 +278,7 @@ func correlate(u Finding, k Finding, kids []string) Finding {
 		ev = append(ev, "S3 event "+e)
 	}
 	f.Evidence = ev
-	f.Remediation = remedyCorrelated(&u, &k)
+	f.Remediation, f.Cause, f.Commands = remedyCorrelated(&u, &k)
 	return f
 }
 

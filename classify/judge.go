@@ -48,13 +48,9 @@ func Judge(e *Event) Verdict {
 	if control != ControlRequestError && layer != LayerCredentials {
 		f.requestDetails(layer)
 	}
-	return Verdict{
-		Layer:       layer,
-		Control:     control,
-		Confidence:  conf,
-		Evidence:    f.evidence,
-		Remediation: remedy(layer, control, f),
-	}
+	v := Verdict{Layer: layer, Control: control, Confidence: conf, Evidence: f.evidence}
+	v.Remediation, v.Cause, v.Commands = remedy(layer, control, f)
+	return v
 }
 
 func newFacts(e *Event) *facts {

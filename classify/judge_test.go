@@ -99,7 +99,7 @@ func judgeCases() []judgeCase {
 			remedy:   []string{"permissions boundary of " + roleARN + " explicitly denies s3:PutObject on " + objectARN, "aws iam get-role --role-name Uploader --query Role.PermissionsBoundary"}},
 		{name: "permissions boundary no allow", event: with(s3, "errorMessage", msg("because no permissions boundary allows the s3:PutObject action")),
 			layer: LayerOrgControls, control: ControlPermissionsBoundary, conf: High,
-			remedy: []string{"does not allow s3:PutObject", `{"Effect":"Allow","Action":"s3:PutObject","Resource":"` + objectARN + `"}`}},
+			remedy: []string{"does not allow s3:PutObject", `{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::dest-bucket/reports/2024/*"}`, "the key's folder"}},
 		{name: "session policy no allow", event: with(s3, "errorMessage", msg("because no session policy allows the s3:PutObject action")),
 			layer: LayerOrgControls, control: ControlSessionPolicy, conf: High,
 			evidence: []string{"no session policy allows"},
@@ -163,7 +163,7 @@ func judgeCases() []judgeCase {
 			evidence: []string{"the key is pending deletion"}, remedy: []string{"aws kms cancel-key-deletion --key-id " + keyARN}},
 		{name: "kms pending import", event: keyState("KMSInvalidStateException", keyARN+" is pending import."),
 			layer: LayerKMS, control: ControlKMSKeyState, conf: High,
-			evidence: []string{"the key is pending import"}, remedy: []string{"import-key-material --key-id " + keyARN}},
+			evidence: []string{"the key is pending import"}, remedy: []string{"import-key-material", "describe-key --key-id " + keyARN}},
 		{name: "kms unavailable", event: keyState("KMSInvalidStateException", keyARN+" is unavailable."),
 			layer: LayerKMS, control: ControlKMSKeyState, conf: High,
 			evidence: []string{"the key is unavailable"}, remedy: []string{"custom key store", keyARN}},
@@ -318,13 +318,13 @@ func TestJudge(t *testing.T) {
 				}
 			}
 			for _, want := range tc.remedy {
-				if !strings.Contains(v.Remediation, want) {
-					t.Errorf("remediation lacks %q:\n%s", want, v.Remediation)
+				if !strings.Contains(remedyText(v.Remediation, v.Commands), want) {
+					t.Errorf("remediation and commands lack %q:\n%s", want, remedyText(v.Remediation, v.Commands))
 				}
 			}
 			for _, bad := range tc.noRemedy {
-				if strings.Contains(v.Remediation, bad) {
-					t.Errorf("remediation has %q:\n%s", bad, v.Remediation)
+				if strings.Contains(remedyText(v.Remediation, v.Commands), bad) {
+					t.Errorf("remediation or commands have %q:\n%s", bad, remedyText(v.Remediation, v.Commands))
 				}
 			}
 			// Every denial's remediation names who, what and where.

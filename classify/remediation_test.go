@@ -19,12 +19,21 @@ func remediationCases(t *testing.T) []struct {
 	name string
 	f    Finding
 } {
+	return remediationCasesWith(t, func(m map[string]any) map[string]any { return m })
+}
+
+// remediationCasesWith is remediationCases with every event passed through
+// edit first.
+func remediationCasesWith(t *testing.T, edit func(map[string]any) map[string]any) []struct {
+	name string
+	f    Finding
+} {
 	var cases []struct {
 		name string
 		f    Finding
 	}
 	for _, tc := range judgeCases() {
-		e := mustParse(t, raw(t, tc.event))
+		e := mustParse(t, raw(t, edit(tc.event)))
 		cases = append(cases, struct {
 			name string
 			f    Finding
@@ -47,7 +56,7 @@ func remediationCases(t *testing.T) []struct {
 		{"SCP denies kms:GenerateDataKey", with(viaS3("k", at(48, 45)), "errorMessage", kmsMsg("with an explicit deny in a service control policy"))},
 	} {
 		for _, u := range []map[string]any{upload("u", at(48, 45)), with(upload("u", at(48, 45)), "eventName", "CreateMultipartUpload")} {
-			fs := runEngine(t, EngineConfig{}, u, k.m)
+			fs := runEngine(t, EngineConfig{}, edit(u), edit(k.m))
 			if len(fs) != 1 {
 				t.Fatalf("%s: %d findings, want one incident", k.name, len(fs))
 			}
@@ -75,7 +84,11 @@ func TestRemediationGolden(t *testing.T) {
 			b = new(bytes.Buffer)
 			files[f.Control] = b
 		}
-		fmt.Fprintf(b, "== %s (%s/%s, %s)\n%s\n\n", tc.name, f.Layer, f.Control, f.Confidence, f.Remediation)
+		fmt.Fprintf(b, "== %s (%s/%s, %s)\ncause: %s\n%s\n", tc.name, f.Layer, f.Control, f.Confidence, f.Cause, f.Remediation)
+		for _, c := range f.Commands {
+			fmt.Fprintf(b, "%s: %s\n  $ %s\n", c.Kind, c.Summary, c.Line)
+		}
+		b.WriteString("\n")
 	}
 	for _, c := range []Control{ControlIdentityPolicy, ControlBucketPolicy, ControlBucketEncryption, ControlKMSKeyPolicy,
 		ControlKMSKeyState, ControlSCP, ControlRCP, ControlPermissionsBoundary, ControlSessionPolicy, ControlObjectOwnership,
@@ -132,7 +145,10 @@ func lineDiff(want, got string) string {
 func TestRemediationNamesNames(t *testing.T) {
 	for _, tc := range remediationCases(t) {
 		f := tc.f
-		r := f.Remediation
+		r := remedyText(f.Remediation, f.Commands)
+		if f.Cause == "" || strings.Contains(f.Cause, "%!") || strings.ContainsAny(f.Cause, "\n") {
+			t.Errorf("%s: cause %q", tc.name, f.Cause)
+		}
 		if f.Control == ControlRequestError || f.Layer == LayerCredentials && !strings.Contains(r, "get-caller-identity") {
 			if f.Layer == LayerCredentials {
 				t.Errorf("%s: credentials remediation without aws sts get-caller-identity: %s", tc.name, r)
@@ -160,7 +176,7 @@ func TestRemediationNamesNames(t *testing.T) {
 		case ControlSessionPolicy:
 			want = []string{"AssumeRole"}
 		case ControlACL:
-			want = []string{"--acl bucket-owner-full-control", "BucketOwnerEnforced"}
+			want = []string{"--acl bucket-owner-full-control", "BucketOwnerEnforced", "get-bucket-policy"}
 		case ControlBlockPublicAccess:
 			want = []string{"get-public-access-block"}
 		}
@@ -176,4 +192,15 @@ func TestRemediationNamesNames(t *testing.T) {
 			}
 		}
 	}
+}
+
+// remedyText is the remediation prose and the command lines, for tests
+// that look for a name in either.
+func remedyText(remediation string, cmds []Command) string {
+	var b strings.Builder
+	b.WriteString(remediation)
+	for _, c := range cmds {
+		b.WriteString("\n" + c.Line)
+	}
+	return b.String()
 }
