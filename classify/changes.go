@@ -502,3 +502,33 @@ func (x *changeIndex) relevant(f *Finding) []change {
 	slices.SortFunc(out, compareChanges)
 	return slices.CompactFunc(out, func(a, b change) bool { return a.EventID == b.EventID })
 }
+
+// withChange appends to a finding's cause the change that explains it, in
+// the words of a summary line: "Key … is disabled (DisableKey by alice
+// 14:26, 1m47s before the first denial)." firstDenial is the first denial
+// of the pattern after the change. Appending twice changes nothing.
+func withChange(cause string, c Change, firstDenial time.Time) string {
+	when := c.EventTime.UTC().Format("15:04")
+	if y1, m1, d1 := c.EventTime.UTC().Date(); firstDenial.IsZero() || !(y1 == firstDenial.UTC().Year() && m1 == firstDenial.UTC().Month() && d1 == firstDenial.UTC().Day()) {
+		when = c.EventTime.UTC().Format("2006-01-02 15:04")
+	}
+	note := fmt.Sprintf("(%s by %s %s, %s before the first denial)", c.EventName, changedBy(c.Principal), when, c.Lead)
+	if cause == "" || strings.Contains(cause, note) {
+		return cause
+	}
+	return strings.TrimSuffix(cause, ".") + " " + note + "."
+}
+
+// changedBy names who made a change: the session or user name at the end
+// of its ARN, the account for a root ARN.
+func changedBy(arn string) string {
+	switch {
+	case arn == "":
+		return "an unknown principal"
+	case strings.HasSuffix(arn, ":root") && strings.HasPrefix(arn, "arn:"):
+		return "the root user of " + arnAccount(arn)
+	case strings.HasPrefix(arn, "arn:") && strings.Contains(arn, "/"):
+		return oneLine(arn[strings.LastIndexByte(arn, '/')+1:])
+	}
+	return oneLine(arn)
+}

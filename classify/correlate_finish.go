@@ -108,6 +108,7 @@ func (e *Engine) Attach(f *Finding) {
 		}
 		c.Lead = firstDenial.Sub(c.EventTime).String()
 		f.Changes = append(f.Changes, c)
+		f.Cause = withChange(f.Cause, c, firstDenial)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
 			c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail, c.Lead, timeRFC3339(firstDenial)))
 	}
