@@ -20,3 +20,11 @@ func (f Filter) EventPatterns() []string {
 	}
 	return DefaultEvents()
 }
+
+// Controls lists every control, in the order of DESIGN.md §2.
+func Controls() []Control {
+	return []Control{ControlIdentityPolicy, ControlBucketPolicy, ControlBucketEncryption, ControlKMSKeyPolicy,
+		ControlKMSKeyState, ControlSCP, ControlRCP, ControlPermissionsBoundary, ControlSessionPolicy,
+		ControlObjectOwnership, ControlACL, ControlBlockPublicAccess, ControlVPCEndpointPolicy,
+		ControlExpiredCredentials, ControlInvalidCredentials, ControlUnknown, ControlRequestError}
+}
