@@ -61,6 +61,16 @@ type Day struct {
 	Untimed int `json:"untimed,omitempty"`
 	// Patterns are the day's patterns, by count (highest first), then ID.
 	Patterns []classify.Pattern `json:"patterns"`
+	// Suppressed counts, per suppression rule that muted any, the
+	// findings it muted (which Findings and Patterns leave out).
+	Suppressed []Suppressed `json:"suppressed,omitempty"`
+}
+
+// Suppressed is what one suppression rule muted on a day.
+type Suppressed struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 // LayerCount is the number of findings in one layer.

@@ -60,6 +60,11 @@ func NewDaily(r *Report, date time.Time, b history.Baseline) *Daily {
 	today := history.NewDay(date, r.Findings, patterns)
 	today.Sources = orEmpty(r.Stats.Sources)
 	today.Skipped = len(r.Stats.Skipped)
+	for _, sp := range r.Stats.Suppressed {
+		if sp.Count > 0 {
+			today.Suppressed = append(today.Suppressed, history.Suppressed{Rule: sp.Rule, Reason: sp.Reason, Count: sp.Count})
+		}
+	}
 	return &Daily{Report: r, Today: today, Comparison: history.Compare(today, b)}
 }
 
@@ -109,6 +114,7 @@ func renderDailyJSON(w *stickyWriter, d *Daily) error {
 	st.Sources = orEmpty(st.Sources)
 	st.Skipped = orEmpty(st.Skipped)
 	st.Notes = orEmpty(st.Notes)
+	st.Suppressed = orEmpty(st.Suppressed)
 	sum := d.Report.Summary
 	sum.Layers = orEmpty(sum.Layers)
 	sum.Confidence = orEmpty(sum.Confidence)

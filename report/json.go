@@ -26,6 +26,7 @@ func renderJSON(w *stickyWriter, r *Report) error {
 	st.Sources = orEmpty(st.Sources)
 	st.Skipped = orEmpty(st.Skipped)
 	st.Notes = orEmpty(st.Notes)
+	st.Suppressed = orEmpty(st.Suppressed)
 	sum := r.Summary
 	sum.Layers = orEmpty(sum.Layers)
 	sum.Confidence = orEmpty(sum.Confidence)

@@ -40,8 +40,20 @@ type Stats struct {
 	S3DataEvents bool `json:"s3DataEventsSeen"`
 	// Skipped lists inputs and records that could not be read.
 	Skipped []Problem `json:"skipped"`
-	// Notes lists inputs passed over on purpose (digest and Insights files).
+	// Notes lists inputs passed over on purpose (digest and Insights files,
+	// findings muted by suppression rules).
 	Notes []Problem `json:"notes"`
+	// Suppressed lists, per suppression rule, how many findings it muted.
+	Suppressed []Suppression `json:"suppressed"`
+}
+
+// Suppression is what one suppression rule muted in a scan.
+type Suppression struct {
+	Rule    string `json:"rule"`    // the rule's line and what it matches
+	Reason  string `json:"reason"`  // why the denials are accepted
+	Expires string `json:"expires"` // the rule's last day, YYYY-MM-DD
+	Expired bool   `json:"expired"` // past its date: it muted nothing
+	Count   int    `json:"count"`   // findings muted
 }
 
 // Report is everything a renderer needs: what was read, what was found and

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -27,6 +28,7 @@ import (
 	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/report"
+	"github.com/denytrail/denytrail/suppress"
 )
 
 // Config says what to keep and how to read.
@@ -46,6 +48,9 @@ type Config struct {
 	// goroutine, before the engine does (explain uses it to show the fields
 	// each verdict read).
 	Observe func(ev *classify.Event, v classify.Verdict, origin string)
+	// Suppress, when set, mutes the findings its rules accept: they are
+	// counted per rule in Stats.Suppressed (and a note each), not reported.
+	Suppress *suppress.Matcher
 
 	// everyRecord hands every record to the filter, as the readers did
 	// before they searched for needles: the reference the tests hold the
@@ -177,6 +182,9 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	}
 	engine.Close()
 	findings = engine.Finish(findings)
+	if cfg.Suppress != nil {
+		findings = slices.DeleteFunc(findings, func(f classify.Finding) bool { return cfg.Suppress.Suppress(&f) })
+	}
 
 	slices.SortStableFunc(findings, func(a, b classify.Finding) int {
 		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
@@ -192,6 +200,9 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	if st.Skipped == nil {
 		st.Skipped = []report.Problem{}
 	}
+	if cfg.Suppress != nil {
+		st.Suppressed, st.Notes = suppressions(cfg.Suppress, st.Notes)
+	}
 	if st.Notes == nil {
 		st.Notes = []report.Problem{}
 	}
@@ -201,6 +212,22 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		Interrupted: ctx.Err() != nil,
 		Unreadable:  int(failedSources.Load()) == len(sources) || (st.Inputs == 0 && len(st.Skipped) > 0),
 	}, nil
+}
+
+// suppressions returns what each rule muted, and notes saying so.
+func suppressions(m *suppress.Matcher, notes []report.Problem) ([]report.Suppression, []report.Problem) {
+	var out []report.Suppression
+	for _, c := range m.Counts() {
+		out = append(out, report.Suppression{Rule: c.Rule, Reason: c.Reason, Expires: c.Expires, Expired: c.Expired, Count: c.Suppressed})
+		input := m.File() + " " + c.Rule
+		switch {
+		case c.Expired:
+			notes = append(notes, report.Problem{Input: input, Reason: "expired on " + c.Expires + ": suppresses nothing (" + c.Reason + ")"})
+		case c.Suppressed > 0:
+			notes = append(notes, report.Problem{Input: input, Reason: fmt.Sprintf("suppressed %d finding(s) until %s: %s", c.Suppressed, c.Expires, c.Reason)})
+		}
+	}
+	return out, notes
 }
 
 type scanner struct {

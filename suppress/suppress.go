@@ -254,6 +254,9 @@ func (s *Set) Expired(now time.Time) []Rule {
 	return out
 }
 
+// File names the file the rules came from.
+func (m *Matcher) File() string { return m.set.File }
+
 // Suppress reports whether f is suppressed, counting it against the first
 // rule in the file that applies and matches.
 func (m *Matcher) Suppress(f *classify.Finding) bool {

@@ -14,6 +14,7 @@ import (
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/report"
 	"github.com/denytrail/denytrail/scan"
+	"github.com/denytrail/denytrail/suppress"
 )
 
 // outputFlags are shared by scan and demo.
@@ -54,6 +55,8 @@ type engineFlags struct {
 	allFailures bool
 	workers     int
 	corrWindow  time.Duration
+	suppress    string        // --suppress FILE
+	rules       *suppress.Set // its rules, read by validate
 }
 
 func (o *engineFlags) register(cmd *cobra.Command) {
@@ -62,6 +65,7 @@ func (o *engineFlags) register(cmd *cobra.Command) {
 	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
 	f.DurationVar(&o.corrWindow, "correlation-window", classify.DefaultWindow, "how far apart in event time a denied upload and the KMS call S3 made for it may be to count as one incident (not the time range: see --since/--until)")
 	alias(f, "window", "", "correlation-window", true)
+	f.StringVar(&o.suppress, "suppress", "", "mute the accepted denials that the rules in `FILE` match (YAML; each rule has a reason and an expiry date; see the README)")
 }
 
 // validate checks the flags that need no clock.
@@ -69,17 +73,29 @@ func (o *engineFlags) validate() error {
 	if o.corrWindow <= 0 {
 		return fmt.Errorf("--correlation-window %s: want a positive duration, e.g. 2m", o.corrWindow)
 	}
+	if o.suppress != "" && o.rules == nil {
+		rules, err := suppress.Load(o.suppress)
+		if err != nil {
+			return fmt.Errorf("--suppress: %w", err)
+		}
+		o.rules = rules
+	}
 	return checkWorkers(o.workers)
 }
 
 // config is the scan configuration for events in [since, until].
 func (o *engineFlags) config(since, until time.Time) scan.Config {
+	var m *suppress.Matcher
+	if o.rules != nil {
+		m = o.rules.Matcher(time.Now())
+	}
 	return scan.Config{
-		Filter:  classify.Filter{AllFailures: o.allFailures},
-		Since:   since,
-		Until:   until,
-		Workers: o.workers,
-		Window:  o.corrWindow,
+		Suppress: m,
+		Filter:   classify.Filter{AllFailures: o.allFailures},
+		Since:    since,
+		Until:    until,
+		Workers:  o.workers,
+		Window:   o.corrWindow,
 	}
 }
 
