@@ -438,8 +438,10 @@ func (f *facts) fallback() (Layer, Control, Confidence) {
 	if f.kmsAction() {
 		f.why = "fallback"
 		if f.crossAccount() {
+			f.note("AWS gave no reason: the key policy (aws kms get-key-policy) and the caller's IAM policy (simulated for %s) would settle which side refuses", f.action)
 			return LayerKMS, ControlKMSKeyPolicy, Low
 		}
+		f.note("AWS gave no reason: the caller's IAM policy simulated for %s on the key would settle it (if it allows, the key policy refuses)", f.action)
 		return LayerKMS, ControlIdentityPolicy, Low
 	}
 	if e.EventSource == "s3.amazonaws.com" || f.s3Action() {
@@ -471,6 +473,7 @@ func (f *facts) fallback() (Layer, Control, Confidence) {
 		return LayerUnknown, ControlUnknown, Low
 	case f.caller != "" && f.caller == f.owner:
 		f.why = "fallback"
+		f.note("AWS gave no reason: the caller's IAM policy simulated for %s on %s would settle it (if it allows, the resource's policy, then SCPs and permissions boundaries are next)", cmp.Or(f.action, "the action"), f.resourceName())
 		return LayerIAM, ControlIdentityPolicy, Low
 	}
 	f.why = "no-accounts"
