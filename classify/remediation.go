@@ -3,6 +3,7 @@ package classify
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -851,7 +852,11 @@ func remedyCorrelated(u, k *Finding) (remediation, cause string, commands []Comm
 	switch {
 	case k.Control == ControlKMSKeyState || k.Layer != LayerKMS && k.Layer != LayerUnknown:
 		r.prose = append(r.prose, k.Remediation)
-		r.cause, r.cmds = k.Cause, k.Commands
+		r.cause, r.cmds = k.Cause, slices.Clone(k.Commands)
+		if k.Control == ControlKMSKeyState {
+			r.say("If the upload named no key, S3 used the bucket's default (get-bucket-encryption, below).")
+			r.getBucketEncryption()
+		}
 		return r.result()
 	case d.policy == policyIdentity && d.kind == kindExplicit:
 		r.cause = fmt.Sprintf("An identity-based policy of %s explicitly denies %s on key %s for its SSE-KMS upload.", who(role), kmsAction, key)

@@ -204,3 +204,100 @@ func remedyText(remediation string, cmds []Command) string {
 	}
 	return b.String()
 }
+
+// TestRemediationIssue13 covers the remediation fixes of issue 13, each on
+// the event that showed the mistake.
+func TestRemediationIssue13(t *testing.T) {
+	text := func(f Finding) string { return remedyText(f.Remediation, f.Commands) }
+	judge := func(m map[string]any) Finding {
+		e := mustParse(t, raw(t, m))
+		return NewFinding(e, Judge(e), "")
+	}
+
+	t.Run("S3 Bucket Key: the key-policy condition names the bucket ARN", func(t *testing.T) {
+		k := with(viaS3("k", at(48, 45)), "requestParameters.encryptionContext", map[string]any{"aws:s3:arn": "arn:aws:s3:::" + bucket},
+			"errorMessage", "User: "+sessionARN+" is not authorized to perform: kms:GenerateDataKey on resource: "+keyARN+" with an explicit deny in a resource-based policy")
+		fs := runEngine(t, EngineConfig{}, upload("u", at(48, 45)), k)
+		if len(fs) != 1 {
+			t.Fatalf("%d findings, want one incident", len(fs))
+		}
+		r := fs[0].Remediation
+		if !strings.Contains(r, "aws:s3:arn = arn:aws:s3:::dest-bucket (the bucket ARN") || strings.Contains(r, "aws:s3:arn = "+objectARN) {
+			t.Errorf("remediation does not name the bucket ARN as the encryption context: %s", r)
+		}
+		// Without a Bucket Key the context is the object's ARN.
+		k = with(k, "requestParameters.encryptionContext", map[string]any{"aws:s3:arn": objectARN})
+		fs = runEngine(t, EngineConfig{}, upload("u", at(48, 45)), k)
+		if r := fs[0].Remediation; !strings.Contains(r, "aws:s3:arn = "+objectARN) || strings.Contains(r, "the bucket ARN") {
+			t.Errorf("remediation without a Bucket Key: %s", r)
+		}
+		// The KMS event alone says the same.
+		f := judge(with(kmsBase(), "requestParameters.encryptionContext", map[string]any{"aws:s3:arn": "arn:aws:s3:::" + bucket},
+			"errorMessage", "User: "+sessionARN+" is not authorized to perform: kms:GenerateDataKey on resource: "+keyARN+" with an explicit deny in a resource-based policy"))
+		if !strings.Contains(f.Remediation, "aws:s3:arn = arn:aws:s3:::dest-bucket, the bucket ARN") {
+			t.Errorf("KMS event alone: %s", f.Remediation)
+		}
+	})
+
+	t.Run("same-account SSE-KMS upload, bare Access Denied: the key policy", func(t *testing.T) {
+		f := judge(with(s3Base(), "requestParameters.x-amz-server-side-encryption", "aws:kms",
+			"requestParameters.x-amz-server-side-encryption-aws-kms-key-id", keyARN))
+		s := text(f)
+		for _, w := range []string{"key policy of " + keyARN, "kms:GenerateDataKey",
+			"aws kms get-key-policy --key-id " + keyARN, "--action-names kms:GenerateDataKey --resource-arns " + keyARN} {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s/%s lacks %q: %s", f.Layer, f.Control, w, s)
+			}
+		}
+		// Without a key named, the bucket's default key.
+		f = judge(with(s3Base(), "requestParameters.x-amz-server-side-encryption", "aws:kms"))
+		if s := text(f); !strings.Contains(s, "bucket's default key") || !strings.Contains(s, "aws s3api get-bucket-encryption --bucket dest-bucket") {
+			t.Errorf("no key named: %s", s)
+		}
+	})
+
+	t.Run("key in another Region than the bucket: said with certainty", func(t *testing.T) {
+		euKey := "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+		for _, m := range []map[string]any{
+			with(s3Base(), "errorCode", "KMS.NotFoundException", "errorMessage", "Invalid keyId "+euKey,
+				"requestParameters.x-amz-server-side-encryption", "aws:kms", "requestParameters.x-amz-server-side-encryption-aws-kms-key-id", euKey),
+			with(s3Base(), "requestParameters.x-amz-server-side-encryption", "aws:kms", "requestParameters.x-amz-server-side-encryption-aws-kms-key-id", euKey,
+				"errorMessage", "User: "+sessionARN+" is not authorized to perform: kms:GenerateDataKey on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access"),
+		} {
+			checkRegion(t, judge(m))
+		}
+		k := with(viaS3("k", at(48, 45)), "resources", []any{map[string]any{"accountId": callerAcct, "type": "AWS::KMS::Key", "ARN": euKey}},
+			"errorMessage", "User: "+sessionARN+" is not authorized to perform: kms:GenerateDataKey on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access")
+		fs := runEngine(t, EngineConfig{}, upload("u", at(48, 45)), k)
+		if len(fs) != 1 {
+			t.Fatalf("%d findings, want one incident", len(fs))
+		}
+		checkRegion(t, fs[0])
+	})
+
+	t.Run("IAM fixes grant on the key's folder or the bucket, saying which and why", func(t *testing.T) {
+		noAllow := userPrefixS3 + "because no identity-based policy allows the s3:PutObject action"
+		f := judge(with(s3Base(), "errorMessage", noAllow))
+		s := text(f)
+		if !strings.Contains(s, `"Resource":"arn:aws:s3:::dest-bucket/reports/2024/*"`) || strings.Contains(s, `"Resource":"`+objectARN+`"`) ||
+			!strings.Contains(f.Remediation, `the key's folder "reports/2024/"`) {
+			t.Errorf("folder grant: %s", s)
+		}
+		top := strings.ReplaceAll(noAllow, "reports/2024/q3.csv", "q3.csv")
+		f = judge(with(s3Base(), "errorMessage", top, "requestParameters.key", "q3.csv", "resources", nil))
+		s = text(f)
+		if !strings.Contains(s, `"Resource":"arn:aws:s3:::dest-bucket/*"`) || !strings.Contains(f.Remediation, "every object in bucket dest-bucket (the key has no folder") {
+			t.Errorf("bucket grant: %s", s)
+		}
+	})
+}
+
+// checkRegion: the cause and remediation say that the key is in
+// eu-west-1 and the call in us-east-1, without hedging.
+func checkRegion(t *testing.T, f Finding) {
+	t.Helper()
+	if !strings.Contains(f.Cause, "is in Region eu-west-1") || !strings.Contains(f.Remediation, "is in Region eu-west-1") ||
+		strings.Contains(f.Remediation, "may not exist") || !strings.Contains(f.Remediation, "us-east-1") {
+		t.Errorf("%s/%s/%s: cause %q, remediation %s", f.Layer, f.Control, f.Confidence, f.Cause, f.Remediation)
+	}
+}
