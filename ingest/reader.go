@@ -974,15 +974,22 @@ func (r *Reader) scanKey() (keyKind, error) {
 }
 
 // skipContainer skips the object or array starting at pos. It counts depth
-// rather than recursing; walk finds the brackets and tells which are
-// inside strings without looking at every byte.
+// rather than recursing; walkMasks (or, where it is not vectorised, walk)
+// tells which brackets are inside strings without a loop over every byte.
 func (r *Reader) skipContainer() error {
 	var st walkState
 	for {
 		if r.pos >= r.end && !r.fill() {
 			return r.readErr()
 		}
-		if j, ok := r.ix.walk(r.buf[:r.end], r.pos, &st); ok {
+		var j int
+		var ok bool
+		if masksWalk {
+			j, ok = walkMasks(r.buf[:r.end], r.pos, &st)
+		} else {
+			j, ok = r.ix.walk(r.buf[:r.end], r.pos, &st)
+		}
+		if ok {
 			r.pos = j
 			return nil
 		}

@@ -72,6 +72,23 @@ func checkWalk(t *testing.T, data []byte, cuts []int) {
 			t.Fatalf("container at %d, cut at %v: walk = %d, %v; skipping every byte: %d, %v\ninput %q",
 				i, cuts, got, ok, want, wantOK, shortInput(data))
 		}
+		st, from = walkState{}, i
+		for _, cut := range append(cuts, len(data)) {
+			if cut <= from || cut > len(data) {
+				continue
+			}
+			if got, ok = walkMasks(data[:cut], from, &st); ok {
+				break
+			}
+			from = cut
+		}
+		if !ok {
+			got = len(data)
+		}
+		if got != want || ok != wantOK {
+			t.Fatalf("container at %d, cut at %v: walkMasks = %d, %v; skipping every byte: %d, %v\ninput %q",
+				i, cuts, got, ok, want, wantOK, shortInput(data))
+		}
 	}
 }
 
@@ -91,6 +108,36 @@ func TestWalk(t *testing.T) {
 			checkWalk(t, data, []int{cut})
 		}
 		checkWalk(t, data, []int{1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144})
+	}
+}
+
+// TestBlockMasks holds blockMasks (SSE2 on amd64) to blockMasksGo on
+// random blocks made of the bytes that matter and their neighbours
+// (0x5b folds onto 0x7b in the vector code, 0x22 is next to 0x23 and 0x02).
+func TestBlockMasks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("\"\\{}[]\x02\x22\x23\x3b\x5a\x5c\x5e\x7a\x7c\x7e\xdb\xfb\xfd\x00a")
+	for range 2000 {
+		b := make([]byte, 64*(1+r.IntN(12))+r.IntN(64))
+		for i := range b {
+			if r.IntN(4) == 0 {
+				b[i] = byte(r.IntN(256))
+			} else {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+		}
+		for _, n := range []int{1, 3, 16} {
+			got, want := make([][4]uint64, n), make([][4]uint64, n)
+			gn, wn := blockMasks(b, got), blockMasksGo(b, want)
+			if gn != wn || gn != min(n, len(b)/64) {
+				t.Fatalf("%d bytes, %d blocks: blockMasks did %d, blockMasksGo %d", len(b), n, gn, wn)
+			}
+			for k := range gn {
+				if got[k] != want[k] {
+					t.Fatalf("block %d of %q: masks %x, want %x", k, b[64*k:64*k+64], got[k], want[k])
+				}
+			}
+		}
 	}
 }
 

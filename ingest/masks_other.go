@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package ingest
+
+// masksWalk is false where blockMasks is plain Go: the bracket-to-bracket
+// walk, built on the runtime's vectorised IndexByte, is faster there.
+const masksWalk = false
+
+// blockMasks is blockMasksGo.
+func blockMasks(b []byte, out [][4]uint64) int { return blockMasksGo(b, out) }
