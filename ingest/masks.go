@@ -122,3 +122,23 @@ func blockMasksGo(b []byte, out [][4]uint64) int {
 	}
 	return n
 }
+
+// anchorMasksGo fills out[k] with the mask of the bytes of the k-th
+// 64-byte block of b equal to one of anchors, for as many whole blocks as
+// b and out hold, and returns how many.
+func anchorMasksGo(b []byte, anchors *[8]byte, out []uint64) int {
+	n := min(len(b)/64, len(out))
+	for k := range n {
+		var m uint64
+		for j, c := range b[64*k : 64*k+64] {
+			for _, a := range anchors {
+				if c == a {
+					m |= 1 << j
+					break
+				}
+			}
+		}
+		out[k] = m
+	}
+	return n
+}

@@ -20,3 +20,18 @@ func blockMasks(b []byte, out [][4]uint64) int {
 	}
 	return n
 }
+
+// anchorMasksAsm is anchorMasksGo in SSE2.
+//
+//go:noescape
+func anchorMasksAsm(p *byte, n int, anchors *[8]byte, out *uint64)
+
+// anchorMasks fills out[k] with the mask of the bytes of the k-th 64-byte
+// block of b equal to one of anchors (see anchorMasksGo).
+func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int {
+	n := min(len(b)/64, len(out))
+	if n > 0 {
+		anchorMasksAsm(&b[0], n, anchors, &out[0])
+	}
+	return n
+}

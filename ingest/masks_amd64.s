@@ -72,3 +72,72 @@ loop:
 
 done:
 	RET
+
+#define BCAST(k, X) \
+	MOVBQZX k(BX), AX; \
+	IMULQ DX, AX; \
+	MOVQ AX, X; \
+	PUNPCKLQDQ X, X
+
+// Bits sh..sh+15 of R8: the bytes of the lane at off(SI) equal to one of
+// the anchors broadcast in X8-X15.
+#define ALANE(off, sh) \
+	MOVOU off(SI), X0; \
+	MOVO X0, X1; \
+	PCMPEQB X8, X1; \
+	MOVO X0, X2; \
+	PCMPEQB X9, X2; \
+	POR X2, X1; \
+	MOVO X0, X2; \
+	PCMPEQB X10, X2; \
+	POR X2, X1; \
+	MOVO X0, X2; \
+	PCMPEQB X11, X2; \
+	POR X2, X1; \
+	MOVO X0, X2; \
+	PCMPEQB X12, X2; \
+	POR X2, X1; \
+	MOVO X0, X2; \
+	PCMPEQB X13, X2; \
+	POR X2, X1; \
+	MOVO X0, X2; \
+	PCMPEQB X14, X2; \
+	POR X2, X1; \
+	PCMPEQB X15, X0; \
+	POR X0, X1; \
+	PMOVMSKB X1, AX; \
+	SHLQ $sh, AX; \
+	ORQ AX, R8
+
+// func anchorMasksAsm(p *byte, n int, anchors *[8]byte, out *uint64)
+TEXT ·anchorMasksAsm(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ anchors+16(FP), BX
+	MOVQ out+24(FP), DI
+	MOVQ $0x0101010101010101, DX
+	BCAST(0, X8)
+	BCAST(1, X9)
+	BCAST(2, X10)
+	BCAST(3, X11)
+	BCAST(4, X12)
+	BCAST(5, X13)
+	BCAST(6, X14)
+	BCAST(7, X15)
+	TESTQ CX, CX
+	JLE adone
+
+aloop:
+	XORQ R8, R8
+	ALANE(0, 0)
+	ALANE(16, 16)
+	ALANE(32, 32)
+	ALANE(48, 48)
+	MOVQ R8, 0(DI)
+	ADDQ $64, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ aloop
+
+adone:
+	RET

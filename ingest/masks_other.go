@@ -8,3 +8,6 @@ const masksWalk = false
 
 // blockMasks is blockMasksGo.
 func blockMasks(b []byte, out [][4]uint64) int { return blockMasksGo(b, out) }
+
+// anchorMasks is anchorMasksGo.
+func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int { return anchorMasksGo(b, anchors, out) }

@@ -101,7 +101,7 @@ type ReaderOptions struct {
 type Reader struct {
 	name    string
 	keep    func([]byte) bool
-	needles needleSet
+	needles *needleSet
 	pools   *Pools
 	src     io.Reader
 	limit   int // largest record accepted: MaxRecordSize outside tests
@@ -573,12 +573,12 @@ func (r *Reader) object() (yield, ok bool) {
 	idx := int(r.n)
 	r.n++
 	if r.values > 1 {
-		return r.emit(raw, r.pos-len(raw), size, idx, false), true
+		return r.emit(raw, size, idx, false), true
 	}
 	// The first top-level object: it has index -1 if nothing follows it.
 	// Looking ahead may move buf, so a kept record is copied first.
 	if raw != nil {
-		if r.keep != nil && !r.wants(raw, r.pos-len(raw)) {
+		if r.keep != nil && !r.wants(raw) {
 			return false, true
 		}
 		r.scratch = append(r.scratch[:0], raw...)
@@ -587,7 +587,7 @@ func (r *Reader) object() (yield, ok bool) {
 	if _, more := r.peek(); !more && r.rerr == io.EOF {
 		idx = -1
 	}
-	return r.emit(raw, -1, size, idx, true), true
+	return r.emit(raw, size, idx, true), true
 }
 
 // element reads a value where a record should be: an element of an array
@@ -619,7 +619,7 @@ func (r *Reader) element(c byte) (yield, ok bool) {
 	}
 	r.mark = -1
 	r.n++
-	return r.emit(raw, r.pos-len(raw), size, idx, false), true
+	return r.emit(raw, size, idx, false), true
 }
 
 // event reads one element of a lookup-events "Events" array and decodes its
@@ -705,7 +705,7 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 	case !found:
 		recErr = errNoEvent
 	case big:
-		return r.emit(nil, -1, size, idx, false), true
+		return r.emit(nil, size, idx, false), true
 	}
 	if recErr != nil {
 		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w", o, recErr)}
@@ -716,20 +716,19 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: CloudTrailEvent: %w", o, errNotObject)}
 		return true, true
 	}
-	return r.emit(raw, -1, size, idx, false), true
+	return r.emit(raw, size, idx, false), true
 }
 
 // emit sets r.rec to the record raw, or to an error for a record of size
 // bytes that was too large (raw nil). It reports false when Keep rejects
-// the record; kept says Keep has already accepted it. at is where raw
-// starts in buf, or -1 when raw is elsewhere.
-func (r *Reader) emit(raw []byte, at int, size int64, idx int, kept bool) bool {
+// the record; kept says Keep has already accepted it.
+func (r *Reader) emit(raw []byte, size int64, idx int, kept bool) bool {
 	o := Origin{r.name, idx}
 	if raw == nil {
 		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w: %d bytes, limit %d", o, errTooLarge, size, r.limit)}
 		return true
 	}
-	if !kept && r.keep != nil && !r.wants(raw, at) {
+	if !kept && r.keep != nil && !r.wants(raw) {
 		return false
 	}
 	if err := validate(raw); err != nil {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"math/bits"
 	"strings"
 )
 
@@ -25,22 +26,19 @@ type walkState struct {
 	esc   bool // inside a string, after an odd run of backslashes
 }
 
-// index caches, for the Reader's buffer, the next position of each bracket,
-// of a backslash and of a match of each needle group at or after the last
-// place it was asked about, so that each is searched for once per buffer,
-// not once per record. It is reset whenever the buffer's contents change.
+// index caches, for the Reader's buffer, the next position of each bracket
+// and of a backslash at or after the last place walk asked about, so that
+// each is searched for once per buffer, not once per record. It is reset
+// whenever the buffer's contents change.
 type index struct {
 	ok                                  bool
 	open, close, openSq, closeSq, slash int // len(buf) when there is none
-
-	hitsOK bool
-	hits   []match // by needle group
 }
 
 // match is where a needle was found: buf[start:end].
 type match struct{ start, end int }
 
-func (x *index) reset() { x.ok, x.hitsOK = false, false }
+func (x *index) reset() { x.ok = false }
 
 // next returns the position of c in b at or after from, or len(b).
 func next(b []byte, from int, c byte) int {
@@ -128,10 +126,17 @@ func strState(g []byte, st *walkState) {
 }
 
 // needleSet finds whether a record holds any of a set of byte strings. It
-// searches with bytes.IndexByte for one rare byte (the anchor) shared by a
-// group of needles and compares the needles around each hit, so that a
-// dozen needles cost a few passes over the input rather than a dozen.
-type needleSet []needleGroup
+// looks for one rare byte (the anchor) shared by a group of needles and
+// compares the needles around each hit, so that a dozen needles cost a few
+// anchors rather than a dozen searches. Where anchorMasks is vectorised and
+// there are at most eight anchors, one pass over the record marks every
+// anchor at once (in); elsewhere each group is searched for with
+// bytes.IndexByte (find).
+type needleSet struct {
+	groups  []needleGroup
+	anchors [8]byte   // the groups' anchors, the first repeated to fill
+	group   [256]int8 // the group of the needles anchored on a byte, or -1
+}
 
 type needleGroup struct {
 	anchor  byte
@@ -184,7 +189,7 @@ func cost(c byte) float64 {
 // byte covering the most needles per unit of search cost first. An empty
 // needle matches everything: the set is then nil, and so is the set of no
 // needles; a nil set lets every record through.
-func compileNeedles(needles [][]byte) needleSet {
+func compileNeedles(needles [][]byte) *needleSet {
 	left := make([][]byte, 0, len(needles))
 	for _, n := range needles {
 		if len(n) == 0 {
@@ -192,7 +197,10 @@ func compileNeedles(needles [][]byte) needleSet {
 		}
 		left = append(left, bytes.Clone(n))
 	}
-	var set needleSet
+	if len(left) == 0 {
+		return nil
+	}
+	set := new(needleSet)
 	for len(left) > 0 {
 		best, bestScore := byte(0), -1.0
 		for _, n := range left {
@@ -227,8 +235,17 @@ func compileNeedles(needles [][]byte) needleSet {
 				}
 			}
 		}
-		set = append(set, g)
+		set.groups = append(set.groups, g)
 		left = rest
+	}
+	for c := range set.group {
+		set.group[c] = -1
+	}
+	for i, g := range set.groups {
+		set.group[g.anchor] = int8(min(i, 127))
+	}
+	for i := range set.anchors {
+		set.anchors[i] = set.groups[i%len(set.groups)].anchor
 	}
 	return set
 }
@@ -241,73 +258,75 @@ func (g *needleGroup) find(b []byte, from int) match {
 		if j < 0 {
 			return match{len(b), len(b)}
 		}
-		p := i + j
-		i = p + 1
-		if !g.last && (i == len(b) || g.next[b[i]>>6]&(1<<(b[i]&63)) == 0) {
-			continue
+		if m, ok := g.at(b, from, i+j); ok {
+			return m
 		}
-		for _, a := range g.needles {
-			s, e := p-a.off, p-a.off+len(a.b)
-			if s >= from && e <= len(b) && bytes.Equal(b[s:e], a.b) {
-				return match{s, e}
-			}
+		i += j + 1
+	}
+}
+
+// at returns the match in b[from:] of a needle of g whose anchor is at p.
+func (g *needleGroup) at(b []byte, from, p int) (match, bool) {
+	if i := p + 1; !g.last && (i == len(b) || g.next[b[i]>>6]&(1<<(b[i]&63)) == 0) {
+		return match{}, false
+	}
+	for _, a := range g.needles {
+		s, e := p-a.off, p-a.off+len(a.b)
+		if s >= from && e <= len(b) && bytes.Equal(b[s:e], a.b) {
+			return match{s, e}, true
 		}
 	}
+	return match{}, false
 }
 
 // in reports whether raw holds any needle of the set.
-func (set needleSet) in(raw []byte) bool {
-	for i := range set {
-		if set[i].find(raw, 0).start < len(raw) {
+func (set *needleSet) in(raw []byte) bool {
+	if !masksWalk || len(set.groups) > len(set.anchors) {
+		return set.inFind(raw)
+	}
+	return set.inMasks(raw)
+}
+
+// inFind is in with one bytes.IndexByte search per group.
+func (set *needleSet) inFind(raw []byte) bool {
+	for i := range set.groups {
+		if set.groups[i].find(raw, 0).start < len(raw) {
 			return true
 		}
 	}
 	return false
 }
 
-// wants asks Keep about raw, unless raw holds none of the needles. at is
-// where raw starts in buf, or -1: then raw is searched on its own.
-func (r *Reader) wants(raw []byte, at int) bool {
-	switch {
-	case r.needles == nil:
-	case at < 0:
-		if !r.needles.in(raw) {
-			return false
+// inMasks is in with one pass of anchorMasks; it needs at most
+// len(set.anchors) groups.
+func (set *needleSet) inMasks(raw []byte) bool {
+	var m [8]uint64
+	for i := 0; i < len(raw); {
+		n := anchorMasks(raw[i:], &set.anchors, m[:])
+		if n == 0 {
+			var tail [64]byte
+			copy(tail[:], raw[i:])
+			anchorMasks(tail[:], &set.anchors, m[:1])
+			m[0] &= 1<<(len(raw)-i) - 1
+			n = 1
 		}
-	default:
-		if !r.needlesAt(at, at+len(raw)) {
-			return false
+		for k := range n {
+			for bm := m[k]; bm != 0; bm &= bm - 1 {
+				p := i + 64*k + bits.TrailingZeros64(bm)
+				if _, ok := set.groups[set.group[raw[p]]].at(raw, 0, p); ok {
+					return true
+				}
+			}
 		}
+		i += 64 * n
+	}
+	return false
+}
+
+// wants asks Keep about raw, unless raw holds none of the needles.
+func (r *Reader) wants(raw []byte) bool {
+	if r.needles != nil && !r.needles.in(raw) {
+		return false
 	}
 	return r.keep(raw)
-}
-
-// needlesAt reports whether buf[s:e] holds a needle. Each group's next
-// match in buf is kept in r.ix, so a group is searched for once per buffer.
-func (r *Reader) needlesAt(s, e int) bool {
-	x := &r.ix
-	if !x.hitsOK {
-		x.hitsOK = true
-		x.hits = x.hits[:0]
-		for range r.needles {
-			x.hits = append(x.hits, match{-1, -1})
-		}
-	}
-	b := r.buf[:r.end]
-	for i := range r.needles {
-		m := x.hits[i]
-		if m.start < s {
-			m = r.needles[i].find(b, s)
-			x.hits[i] = m
-		}
-		switch {
-		case m.start >= e:
-		case m.end <= e:
-			return true
-		case r.needles[i].find(b[:e], s).start < e:
-			// A match ran past the record's end, but another does not.
-			return true
-		}
-	}
-	return false
 }

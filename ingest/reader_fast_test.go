@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -111,7 +112,8 @@ func TestWalk(t *testing.T) {
 	}
 }
 
-// TestBlockMasks holds blockMasks (SSE2 on amd64) to blockMasksGo on
+// TestBlockMasks holds blockMasks and anchorMasks (SSE2 on amd64) to
+// blockMasksGo and anchorMasksGo on
 // random blocks made of the bytes that matter and their neighbours
 // (0x5b folds onto 0x7b in the vector code, 0x22 is next to 0x23 and 0x02).
 func TestBlockMasks(t *testing.T) {
@@ -136,6 +138,14 @@ func TestBlockMasks(t *testing.T) {
 				if got[k] != want[k] {
 					t.Fatalf("block %d of %q: masks %x, want %x", k, b[64*k:64*k+64], got[k], want[k])
 				}
+			}
+			var anchors [8]byte
+			for i := range anchors {
+				anchors[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			ga, wa := make([]uint64, n), make([]uint64, n)
+			if an, wn := anchorMasks(b, &anchors, ga), anchorMasksGo(b, &anchors, wa); an != wn || an != gn || !slices.Equal(ga, wa) {
+				t.Fatalf("anchors %q in %q: %d blocks %x, want %d %x", anchors, b, an, ga, wn, wa)
 			}
 		}
 	}
@@ -241,12 +251,14 @@ func TestNeedleSet(t *testing.T) {
 			[]byte(`PutBucketAcl"`), []byte(`BucketEncryption"`), []byte(`Grant"`), []byte(`DisableKey"`), []byte(`EnableKey"`),
 			[]byte(`KeyDeletion"`), []byte(`PolicyVersion"`), []byte(`PermissionsBoundary"`), []byte(`"s3.amazonaws.com"`)},
 		{[]byte("x")}, {[]byte("aaa"), []byte("ab")}, {[]byte("\x00\xff")},
+		// More groups than anchorMasks takes: the IndexByte searches.
+		{[]byte("qa"), []byte("wb"), []byte("ec"), []byte("rd"), []byte("tf"), []byte("yg"), []byte("uh"), []byte("ij"), []byte("ok")},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, needles := range sets {
 		set := compileNeedles(needles)
 		n := 0
-		for _, g := range set {
+		for _, g := range set.groups {
 			n += len(g.needles)
 		}
 		if n < len(needles) {
@@ -258,13 +270,23 @@ func TestNeedleSet(t *testing.T) {
 		for _, nd := range needles {
 			alphabet = append(alphabet, nd...)
 		}
-		for range 3000 {
-			hay := make([]byte, r.IntN(40))
+		for k := range 3000 {
+			// Mostly short haystacks, some of several 64-byte blocks.
+			hay := make([]byte, r.IntN(40)+(k%4/3)*r.IntN(300))
 			for i := range hay {
 				hay[i] = alphabet[r.IntN(len(alphabet))]
 			}
-			if got, want := set.in(hay), containsAny(hay, needles); got != want {
+			want := containsAny(hay, needles)
+			if got := set.in(hay); got != want {
 				t.Fatalf("%q in %q = %v, want %v", needles, hay, got, want)
+			}
+			if got := set.inFind(hay); got != want {
+				t.Fatalf("%q: inFind(%q) = %v, want %v", needles, hay, got, want)
+			}
+			if len(set.groups) <= len(set.anchors) {
+				if got := set.inMasks(hay); got != want {
+					t.Fatalf("%q: inMasks(%q) = %v, want %v", needles, hay, got, want)
+				}
 			}
 		}
 	}
@@ -272,7 +294,7 @@ func TestNeedleSet(t *testing.T) {
 		t.Error("no needles, or an empty one, must let every record through")
 	}
 	// The classify needles group on rare bytes: a handful of passes.
-	if set := compileNeedles(sets[1]); len(set) > 7 {
-		t.Errorf("%d groups for the classify needles", len(set))
+	if set := compileNeedles(sets[1]); len(set.groups) > 7 {
+		t.Errorf("%d groups for the classify needles", len(set.groups))
 	}
 }
