@@ -156,7 +156,7 @@ func markdownRead(w *stickyWriter, d *Daily) {
 		plural(st.Inputs, "input", "inputs"), humanBytes(st.Bytes),
 		plural(st.Records, "record", "records"),
 		plural(st.Failed, "failed call", "failed calls"))
-	w.printf("- Window: %s\n", mdEscape(windowText(st)))
+	w.printf("- Time range: %s\n", mdEscape(windowText(st)))
 }
 
 // firstExample is a pattern's first example event ID, or "".

@@ -497,7 +497,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 <ul class="plain">{{range .Sources}}
 <li>Source: <code>{{.}}</code></li>{{end}}
 <li>Read: {{.ReadLine}}</li>
-<li>Window: {{.Window}}</li>
+<li>Time range: {{.Window}}</li>
 </ul>
 </section>
 

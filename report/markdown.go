@@ -26,7 +26,7 @@ func renderMarkdown(w *stickyWriter, r *Report) {
 		plural(st.Inputs, "input", "inputs"), humanBytes(st.Bytes),
 		plural(st.Records, "record", "records"),
 		plural(st.Failed, "failed call", "failed calls"))
-	w.printf("- Window: %s\n", mdEscape(windowText(st)))
+	w.printf("- Time range: %s\n", mdEscape(windowText(st)))
 	if n := len(st.Skipped); n > 0 {
 		w.printf("- Skipped: %s (listed below)\n", plural(int64(n), "input or record", "inputs or records"))
 	}

@@ -43,7 +43,7 @@ func renderTable(w *stickyWriter, r *Report) error {
 		}
 		w.printf("sources:  %s\n", clip(strings.Join(srcs, ", "), widthList))
 	}
-	w.printf("window:   %s\n", windowText(st))
+	w.printf("time range: %s\n", windowText(st))
 	if n := len(st.Skipped); n > 0 {
 		w.printf("skipped:  %s (listed below)\n", plural(int64(n), "input or record", "inputs or records"))
 	}

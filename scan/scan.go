@@ -276,7 +276,7 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		return
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, n: &s.c.Bytes}
+	cr := &countingReader{ctx: ctx, r: rc, n: &s.c.Bytes}
 	opts := ingest.ReaderOptions{Keep: s.keep, Needles: s.needles, Pools: s.pools}
 	if s.needles != nil && !s.sawData.Load() {
 		opts.Needles = s.probe
@@ -344,13 +344,19 @@ func (s *scanner) inWindow(t time.Time) bool {
 	return true
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it, and stops at once when
+// ctx is done, so that a reader skipping a long run of records that do not
+// matter notices cancellation.
 type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
+	ctx context.Context
+	r   io.Reader
+	n   *atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err

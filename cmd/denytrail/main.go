@@ -44,9 +44,26 @@ func (e *exitError) Error() string {
 func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(runMain())
+}
+
+// runMain runs the command line of the process: the first Ctrl-C or
+// SIGTERM cancels the context (the scan stops, the partial report is
+// written, exit 130); a second one exits at once.
+func runMain() int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "\ndenytrail: interrupted: writing the report of what was read (interrupt again to quit at once)")
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "denytrail: interrupted again: quitting")
+		os.Exit(exitInterrupted)
+	}()
+	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
 // run executes the command line and returns the exit code.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -14,9 +13,7 @@ import (
 // TestMain lets the scripts run the real command line as "denytrail".
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"denytrail": func() {
-			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-		},
+		"denytrail": func() { os.Exit(runMain()) },
 	})
 }
 

@@ -113,6 +113,9 @@ denytrail report --day 2026-11-26 --output-file report.html --output-file report
 	o.engineFlags.register(cmd)
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
 	src.register(cmd)
+	cmd.RegisterFlagCompletionFunc("output", fixedCompletion("markdown, html, json"))
+	cmd.RegisterFlagCompletionFunc("progress", fixedCompletion("auto, always, never"))
+	cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion("new, any, never"))
 	return cmd
 }
 
@@ -151,7 +154,14 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	default:
 		return usageError(cmd, "--fail-on %q: want new, any or never", o.failOn)
 	}
-	if err := o.validate(); err != nil {
+	err = o.validate()
+	if err == nil {
+		err = checkProgress(o.progress)
+	}
+	if err == nil {
+		err = src.validate()
+	}
+	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
 	if o.baseline < 0 || o.baseline > history.MaxBaseline {

@@ -298,7 +298,8 @@ func openSources(ctx context.Context, e *env, args []string, o *sourceOptions) (
 func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (ingest.Source, error) {
 	switch {
 	case arg == "-":
-		return ingest.Stdin(e.stdin), nil
+		stdinPrompt(e)
+		return ingest.Stdin(cancelableReader(ctx, e.stdin)), nil
 	case strings.HasPrefix(arg, "s3://"):
 		bucket, prefix, err := ingest.ParseS3URL(arg)
 		if err != nil {
@@ -322,7 +323,7 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 	case strings.Contains(arg, "://"):
 		return nil, fmt.Errorf("%s: unknown source scheme (want a path, -, s3://, cloudtrail:// or athena://)", arg)
 	default:
-		return ingest.Path(arg), nil
+		return folderSource{ingest.Path(arg), arg}, nil
 	}
 }
 
@@ -340,6 +341,9 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 		return nil, &exitError{code: exitFailure, err: err}
 	}
 	for _, p := range res.Stats.Skipped {
+		if res.Interrupted && strings.HasSuffix(p.Reason, context.Canceled.Error()) {
+			continue // cut short by the interrupt, which is said once
+		}
 		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
 	}
 	for _, p := range res.Stats.Notes {
@@ -352,6 +356,8 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 			countOf(int(st.Failed), "failed call", "failed calls"), time.Since(start).Round(time.Millisecond))
 	}
 	switch {
+	case res.Interrupted:
+		// the partial report is written; the caller exits 130
 	case res.Unreadable:
 		return nil, &exitError{code: exitFailure, err: errors.New("no input could be read")}
 	case counters.Listed.Load() == 0 && len(res.Stats.Skipped) == 0 && !res.Interrupted && !anyAPI(sources):
