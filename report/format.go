@@ -25,11 +25,17 @@ const (
 	CSV Format = "csv"
 	// Markdown is a report to paste into a ticket or wiki (GitHub-flavoured).
 	Markdown Format = "markdown"
+	// OCSF is one OCSF Detection Finding (class 2004) per pattern and line,
+	// for a SIEM or Security Lake.
+	OCSF Format = "ocsf"
+	// ASFF is a JSON array of AWS Security Finding Format documents, one per
+	// pattern, for Security Hub.
+	ASFF Format = "asff"
 )
 
 // Formats lists the output formats, the default first.
 func Formats() []Format {
-	return []Format{Table, JSON, NDJSON, CSV, Markdown}
+	return []Format{Table, JSON, NDJSON, CSV, Markdown, OCSF, ASFF}
 }
 
 // ParseFormat returns the format named s (case-insensitive; empty means
@@ -82,6 +88,10 @@ func Render(w io.Writer, f Format, r *Report) error {
 		err = renderCSV(sw, r)
 	case Markdown:
 		renderMarkdown(sw, r)
+	case OCSF:
+		err = renderOCSF(sw, r)
+	case ASFF:
+		err = renderASFF(sw, r)
 	default:
 		return fmt.Errorf("render report: %w", unknownFormat(string(f)))
 	}
