@@ -474,6 +474,9 @@ func (f *facts) fallback() (Layer, Control, Confidence) {
 	case f.caller != "" && f.caller == f.owner:
 		f.why = "fallback"
 		f.note("AWS gave no reason: the caller's IAM policy simulated for %s on %s would settle it (if it allows, the resource's policy, then SCPs and permissions boundaries are next)", cmp.Or(f.action, "the action"), f.resourceName())
+		if rp := &e.RequestParameters; e.EventSource == "s3.amazonaws.com" && (strings.HasPrefix(strings.ToLower(rp.SSE), "aws:kms") || rp.SSEKMSKeyID != "") {
+			f.note("the upload asked for SSE-KMS, so the key policy may be what refused: the kms:GenerateDataKey event S3 made for it (invokedBy s3.amazonaws.com, same principal and time) would settle it")
+		}
 		return LayerIAM, ControlIdentityPolicy, Low
 	}
 	f.why = "no-accounts"

@@ -182,3 +182,14 @@ func TestJudgeRegionMismatch(t *testing.T) {
 		})
 	}
 }
+
+func TestJudgeBareDenialWithSSEKMS(t *testing.T) {
+	v := Judge(mustParse(t, raw(t, with(s3Base(), "requestParameters.x-amz-server-side-encryption", "aws:kms", "requestParameters.x-amz-server-side-encryption-aws-kms-key-id", keyARN))))
+	all := strings.Join(v.Evidence, "\n")
+	if v.Layer != LayerIAM || v.Confidence != Low {
+		t.Errorf("verdict %s/%s/%s, want iam at low confidence", v.Layer, v.Control, v.Confidence)
+	}
+	if !strings.Contains(all, "the key policy may be what refused") || !strings.Contains(all, "would settle it") {
+		t.Errorf("evidence does not say the key policy is possible and what would settle it:\n%s", all)
+	}
+}
