@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -57,8 +58,12 @@ func TestWithChange(t *testing.T) {
 	}
 }
 
+// proseCommand is what an AWS CLI command looks like in prose.
+var proseCommand = regexp.MustCompile(`\baws [a-z0-9-]+ [a-z]+`)
+
 // TestCauseEveryControl: every control's cause is one line, one sentence
-// ending in a full stop, that names the principal or the resource.
+// ending in a full stop; no cause or remediation holds a command (they are
+// in commands).
 func TestCauseEveryControl(t *testing.T) {
 	for _, tc := range remediationCases(t) {
 		c := tc.f.Cause
@@ -67,6 +72,9 @@ func TestCauseEveryControl(t *testing.T) {
 		}
 		if strings.Contains(c, "aws ") {
 			t.Errorf("%s: cause holds a command: %q", tc.name, c)
+		}
+		if m := proseCommand.FindString(tc.f.Remediation); m != "" {
+			t.Errorf("%s: remediation holds a command (%q), which belongs in commands: %s", tc.name, m, tc.f.Remediation)
 		}
 	}
 }

@@ -101,7 +101,7 @@ func (r *rem) identity() {
 		r.say("An identity-based policy of %s explicitly denies %s on %s%s. Find the Deny statement in what is attached to %s (the commands below list it and evaluate the call) and narrow it or exempt this request; an explicit deny overrides every Allow.",
 			f.principal, f.action, f.resourceName(), f.namedPolicy(), f.role)
 		r.listPolicies(f.role)
-		r.simulate(f.action, f.resource)
+		r.simulate(f.resource, f.action)
 	case f.d.kind == kindNoAllow:
 		r.cause = fmt.Sprintf("No identity-based policy of %s allows %s on %s (AWS names the policy type).", who(f.role), f.action, f.onWhat())
 		r.say("No identity-based policy of %s allows %s on %s. Add to %s the statement %s, which grants on %s.",
@@ -109,12 +109,12 @@ func (r *rem) identity() {
 		r.say("The commands below list what is attached, add it as an inline policy, and confirm with the policy simulator.")
 		r.listPolicies(f.role)
 		r.putPolicy(f.role, f.action, res)
-		r.simulate(f.action, f.resource)
+		r.simulate(f.resource, f.action)
 	default:
 		r.cause = fmt.Sprintf("Probably no identity-based policy of %s allows %s on %s (AWS gave no reason).", who(f.role), f.action, f.onWhat())
 		r.say("AWS gave no reason; for a same-account call the most common cause is that no identity-based policy of %s allows %s on %s. Confirm with the policy simulator (below); if it reports allowed, the denial comes from elsewhere: check the resource's policy, then SCPs and permissions boundaries. The fix for a missing permission is the statement %s attached to %s, which grants on %s.",
 			f.principal, f.action, f.resourceName(), allowStatement(f.action, res), f.role, scope)
-		r.simulate(f.action, f.resource)
+		r.simulate(f.resource, f.action)
 		if f.e.EventSource == "s3.amazonaws.com" {
 			r.getBucketPolicy()
 		}
@@ -145,7 +145,7 @@ func (r *rem) sseKMSUpload() {
 	r.say("The upload asked for SSE-KMS with key %s, so S3 called kms:GenerateDataKey on that key as %s: the key policy of %s (get-key-policy, below) and %s's IAM policy must both allow it, and a bare Access Denied is also what a KMS refusal looks like.", key, f.principal, key, f.role)
 	r.getKeyPolicy(key)
 	if isKeyARN(key) {
-		r.simulate("kms:GenerateDataKey", key)
+		r.simulate(key, "kms:GenerateDataKey")
 	}
 }
 
@@ -163,7 +163,7 @@ func (r *rem) kmsIdentity() {
 		r.say("An identity-based policy of %s explicitly denies %s on key %s%s. Find the Deny in what is attached to %s (listed by the commands below) and narrow it (look for conditions on kms:ViaService, kms:EncryptionContext or aws:SourceVpce).",
 			f.principal, f.action, key, f.namedPolicy(), f.role)
 		r.listPolicies(f.role)
-		r.simulate(f.action, key)
+		r.simulate(key, f.action)
 	case f.d.kind == kindNoAllow:
 		r.cause = fmt.Sprintf("No identity-based policy of %s allows %s on key %s (AWS names the policy type).", who(f.role), f.action, key)
 		r.say("No identity-based policy of %s allows %s on key %s. Add to %s the statement %s, which grants on this key only; the key policy must also allow it, directly or by delegating to IAM with the account-root statement (get-key-policy, below). S3 uploads with SSE-KMS need kms:GenerateDataKey, and kms:Decrypt for multipart uploads.",
@@ -172,12 +172,12 @@ func (r *rem) kmsIdentity() {
 		if isKeyARN(key) {
 			r.putPolicy(f.role, f.action, iamLiteral(key))
 		}
-		r.simulate(f.action, key)
+		r.simulate(key, f.action)
 	default:
 		r.cause = fmt.Sprintf("Probably no identity-based policy of %s allows %s on key %s, or the key policy does not (AWS gave no reason).", who(f.role), f.action, key)
 		r.say("AWS gave no reason; for a same-account caller the usual cause is that no identity-based policy of %s allows %s on key %s. Check it with the policy simulator, and the key policy (it must allow the caller or delegate to IAM), with the commands below; either may be missing. The fix for the IAM side is %s attached to %s.",
 			f.principal, f.action, key, grant, f.role)
-		r.simulate(f.action, key)
+		r.simulate(key, f.action)
 		r.getKeyPolicy(key)
 	}
 }
@@ -202,7 +202,7 @@ func (r *rem) bucketPolicy() {
 		r.cause = fmt.Sprintf("The bucket policy of %s (account %s) probably does not grant %s from account %s %s (AWS gave no reason).", b, f.owner, who(f.role), f.caller, f.action)
 		r.say("%s (account %s) was denied %s on %s in account %s, and S3 gave no reason. A cross-account request needs both the bucket policy of %s granting the caller, e.g. %s, which grants on %s, and the caller's own IAM policy allowing %s (the policy simulator, below, checks that side). The bucket owner can check the policy, including Deny statements on aws:PrincipalOrgID, aws:SourceVpce or encryption headers, with get-bucket-policy (below).",
 			f.principal, f.caller, f.action, f.resourceName(), f.owner, b, grant, scope, f.action)
-		r.simulate(f.action, f.resource)
+		r.simulate(f.resource, f.action)
 		r.getBucketPolicy()
 		return
 	case f.d.kind == kindExplicit:
@@ -254,7 +254,7 @@ func (r *rem) keyPolicy() {
 			strings.ToUpper(f.e.Service()), action, key, f.principal, f.e.EventName, cmp.Or(eventResource(f.e), "the resource"), viaGrant, action, f.e.EventSource)
 		r.getKeyPolicy(key)
 		if isKeyARN(key) {
-			r.simulate(action, key)
+			r.simulate(key, action)
 		}
 		r.bucketEncryptionHint()
 	case "fallback":
@@ -262,19 +262,19 @@ func (r *rem) keyPolicy() {
 		r.say("AWS gave no reason. %s (account %s) called %s on key %s in account %s: a cross-account KMS call needs both the key policy allowing the caller or its account (get-key-policy, below; add %s) and the caller's IAM policy allowing %s on the key ARN (the policy simulator, below).",
 			f.principal, f.caller, action, key, f.owner, grant, action)
 		r.getKeyPolicy(key)
-		r.simulate(action, key)
+		r.simulate(key, action)
 	case "unknown-policy":
 		r.cause = fmt.Sprintf("A %q %s %s on key %s for %s.", f.d.phrase, denyVerb(f), action, key, who(f.role))
 		r.say("AWS says a %q %s %s on key %s for %s; denytrail does not know this policy type. Look it up in the IAM documentation, and check the key policy and the caller's IAM policies (below).",
 			f.d.phrase, denyVerb(f), action, key, f.principal)
 		r.getKeyPolicy(key)
-		r.simulate(action, key)
+		r.simulate(key, action)
 	case "cut":
 		r.cause = fmt.Sprintf("A policy refused %s on key %s for %s; CloudTrail cut the message before it said which.", action, key, who(f.role))
 		r.say("The message was cut at CloudTrail's 1 KB limit before it named the policy that refused %s on key %s for %s. Check the key policy and the caller's IAM policies (below), then SCPs and session policies; or repeat the call to read the whole message.",
 			action, key, f.principal)
 		r.getKeyPolicy(key)
-		r.simulate(action, key)
+		r.simulate(key, action)
 	default:
 		if f.d.kind == kindExplicit {
 			r.cause = fmt.Sprintf("The key policy of %s explicitly denies %s to %s%s.", key, action, who(f.role), f.policyNamed())
@@ -455,7 +455,7 @@ func (r *rem) expired() {
 		return
 	}
 	r.cause = fmt.Sprintf("The temporary credentials of %s had expired.", who(f.principal))
-	r.say("The temporary credentials of %s had expired when it called %s (%s). Refresh them (re-assume the role, or aws sso login) and confirm who the client now is (get-caller-identity, below), make sure the client refreshes credentials before they expire, and check the session length (DurationSeconds, and the role's MaxSessionDuration, below). A presigned URL stops working when the credentials that signed it expire.",
+	r.say("The temporary credentials of %s had expired when it called %s (%s). Refresh them (re-assume the role, or sign in again through IAM Identity Center) and confirm who the client now is (get-caller-identity, below), make sure the client refreshes credentials before they expire, and check the session length (DurationSeconds, and the role's MaxSessionDuration, below). A presigned URL stops working when the credentials that signed it expire.",
 		f.principal, f.action, f.e.ErrorCode)
 	r.add(Check, "show which credentials the client uses", "aws", "sts", "get-caller-identity")
 	if iamKind(f.role) == "role" && strings.Contains(f.role, ":role/") {
@@ -527,7 +527,7 @@ func (r *rem) unknown() {
 	f := r.f
 	order := "the caller's IAM policies (the policy simulator, below), the resource's own policy, SCPs and RCPs (below), the permissions boundary and any session policy"
 	orgChecks := func() {
-		r.simulate(f.action, f.resource)
+		r.simulate(f.resource, f.action)
 		r.add(Check, "list the service control policies attached to the caller's account", "aws", "organizations", "list-policies-for-target", "--target-id", accountValue(f.caller), "--filter", "SERVICE_CONTROL_POLICY")
 	}
 	switch f.why {
@@ -578,9 +578,15 @@ func (r *rem) encoded() {
 
 // The commands several remediations suggest.
 
-// simulate adds the policy simulator for the caller's role or user.
-func (r *rem) simulate(action, resource string) {
-	words := []any{"aws", "iam", "simulate-principal-policy", "--policy-source-arn", iamARNValue(r.f.role), "--action-names", actionValue(action)}
+// simulate adds the policy simulator for the caller's role or user, for
+// the actions ("a or b" for either of two) on resource.
+func (r *rem) simulate(resource string, actions ...string) {
+	words := []any{"aws", "iam", "simulate-principal-policy", "--policy-source-arn", iamARNValue(r.f.role), "--action-names"}
+	for _, a := range actions {
+		for _, one := range strings.Split(a, " or ") {
+			words = append(words, actionValue(one))
+		}
+	}
 	if strings.HasPrefix(resource, "arn:") {
 		words = append(words, "--resource-arns", text(resource))
 	}
@@ -910,7 +916,7 @@ func remedyCorrelated(u, k *Finding) (remediation, cause string, commands []Comm
 			role, keyStmt, iamRes)
 		r.getKeyPolicy(key)
 		if isKeyARN(key) {
-			r.simulate("kms:GenerateDataKey", key)
+			r.simulate(key, "kms:GenerateDataKey")
 		}
 	}
 	return r.result()
