@@ -321,6 +321,8 @@ func TestShellQuote(t *testing.T) {
 		{"*", "'*'"},
 		{"a\nb", `$'a\x0ab'`},
 		{"x'\n", `$'x\x27\x0a'`},
+		{"!a\n", `$'\x21a\x0a'`},
+		{"!a", "'!a'"},
 		{"\u202e", `$'\xe2\x80\xae'`},
 		{"é", "'é'"},
 		{"\xff", `$'\xff'`},

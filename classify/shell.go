@@ -19,10 +19,10 @@ import (
 // Words of only safe characters stay bare; others are single-quoted, with
 // each ' written as \' between quoted runs; a word with a control,
 // format or otherwise unprintable character (or invalid UTF-8) is written
-// $'…' with those bytes (and ' and \) as \xHH, so that the Line stays one
-// line and shows no invisible characters. Nothing in the result is
-// expanded by the shell: no $, backticks, globs, ;, | or newlines stay
-// live.
+// $'…' with those bytes (and ', \ and the history character !) as \xHH,
+// so that the Line stays one line and shows no invisible characters.
+// Nothing in the result is expanded by the shell: no $, backticks, globs,
+// ;, | or newlines stay live.
 func shellQuote(s string) string {
 	if plainWord(s) {
 		return s
@@ -33,7 +33,7 @@ func shellQuote(s string) string {
 		for i := 0; i < len(s); {
 			r, n := utf8.DecodeRuneInString(s[i:])
 			switch {
-			case r == utf8.RuneError && n <= 1, r == '\'', r == '\\', r != ' ' && !unicode.IsPrint(r):
+			case r == utf8.RuneError && n <= 1, r == '\'', r == '\\', r == '!', r != ' ' && !unicode.IsPrint(r):
 				for _, c := range []byte(s[i : i+n]) {
 					fmt.Fprintf(&b, `\x%02x`, c)
 				}
