@@ -7,8 +7,8 @@ import (
 
 // FuzzRecord checks, on arbitrary bytes, that Parse and Judge never panic,
 // that MayMatch never rejects a record Match accepts, and that every failed
-// call gets a complete verdict. go test runs the seeds; go test -fuzz
-// explores further.
+// call gets a complete verdict whose commands split back into their argv.
+// go test runs the seeds; go test -fuzz explores further.
 func FuzzRecord(f *testing.F) {
 	for _, tc := range judgeCases() {
 		f.Add(raw(f, tc.event))
@@ -35,6 +35,7 @@ func FuzzRecord(f *testing.F) {
 		if strings.Contains(v.Remediation, "%!") {
 			t.Fatalf("formatting error: %s", v.Remediation)
 		}
+		checkCommands(t, string(b), v.Commands)
 		_ = Fields(e)
 		_ = NewFinding(e, v, "fuzz")
 		IsS3DataEvent(b)
