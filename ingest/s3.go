@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +40,13 @@ type S3Options struct {
 	// required: the source lists only the day folders that can hold such
 	// events and reads only the files delivered in time to hold them.
 	Since, Until time.Time
+	// Listings and Downloads are how many LIST and GET requests are in
+	// flight at once; 0 means DefaultS3Listings and DefaultS3Downloads.
+	Listings, Downloads int
+	// Buffer bounds the bytes of objects downloaded ahead of their readers
+	// (in flight, waiting or being read); 0 means DefaultS3Buffer. Objects
+	// over an eighth of it are streamed by their readers instead.
+	Buffer int64
 }
 
 // S3MaxAttempts is how many times NewS3Client's clients try a request
@@ -92,9 +101,9 @@ func S3BucketRegion(ctx context.Context, client S3HeadBucketAPI, bucket string) 
 }
 
 // S3Source reads a CloudTrail log archive in S3, s3://bucket[/prefix]. It
-// lists only the folders that can hold events in the window and emits one
-// Input per log object, in key order; the objects are downloaded only when
-// opened.
+// lists only the folders that can hold events in the window, many at once,
+// downloads the log objects ahead of their readers within a memory budget,
+// and emits one Input per log object (see Walk).
 type S3Source struct {
 	client         S3API
 	bucket, prefix string // as given
@@ -103,6 +112,11 @@ type S3Source struct {
 	regions        []string // sorted; nil = discover
 	win            s3Window
 	days           []time.Time
+
+	listings, downloads int
+	buffer              int64
+	progress            s3Counters
+	held                atomic.Int64
 }
 
 // NewS3 returns the source for s3://bucket/prefix. prefix may be a trail's
@@ -123,6 +137,18 @@ func NewS3(client S3API, bucket, prefix string, opts S3Options) (*S3Source, erro
 	sc, err := parseS3Prefix(prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s, err)
+	}
+	if s.listings, err = checkConcurrency(opts.Listings, DefaultS3Listings, "listings in flight"); err != nil {
+		return nil, fmt.Errorf("%s: %w", s, err)
+	}
+	if s.downloads, err = checkConcurrency(opts.Downloads, DefaultS3Downloads, "downloads in flight"); err != nil {
+		return nil, fmt.Errorf("%s: %w", s, err)
+	}
+	switch s.buffer = opts.Buffer; {
+	case s.buffer == 0:
+		s.buffer = DefaultS3Buffer
+	case s.buffer < 0:
+		return nil, fmt.Errorf("%s: download buffer of %d bytes: want a positive size", s, s.buffer)
 	}
 	s.scope = sc
 	s.win = newS3Window(opts.Since, opts.Until)
@@ -191,81 +217,80 @@ func (s *S3Source) String() string { return s3URL(s.bucket, s.prefix) }
 // s3URL names a key or prefix in a bucket.
 func s3URL(bucket, key string) string { return "s3://" + bucket + "/" + key }
 
-// Walk lists the archive and calls fn for each log object in the window,
-// in key order. Folders it may not list are passed to fn as Inputs with
-// Err; a missing bucket, an unlistable AWSLogs/ folder or a prefix with no
-// CloudTrail layout under it end the walk with an error.
+// Walk lists the archive and calls fn, from the calling goroutine, for
+// each log object in the window. Listings run in a pool of their own
+// (Listings requests in flight), from the organization and account
+// folders down to the day folders; downloads run in another (Downloads
+// GETs in flight), each object read whole into memory while the bytes held
+// stay within Buffer, so that fn's readers do not wait on the network and
+// the listing does not wait on downloads. fn sees objects as their
+// downloads finish, not in key order; an object larger than Buffer/8 is
+// passed at once and streamed when opened. Folders it may not list are
+// passed to fn as Inputs with Err; a missing bucket, an unlistable
+// AWSLogs/ folder or a prefix with no CloudTrail layout under it end the
+// walk with an error.
 func (s *S3Source) Walk(ctx context.Context, fn func(Input) error) error {
-	w := &s3Walk{S3Source: s, ctx: ctx, fn: fn}
-	return w.run()
-}
-
-// s3Walk is the state of one Walk.
-type s3Walk struct {
-	*S3Source
-	ctx context.Context
-	fn  func(Input) error
-	// found is set once the walk has seen a CloudTrail/ folder with
-	// something in it; failed once it has reported a listing it could not
-	// make (so the layout may exist where it could not look).
-	found, failed bool
-	// unconfirmed are CloudTrail/ folders planned without listing them
-	// (explicit or fixed accounts and regions): if nothing was found, the
-	// walk checks that one of them exists before saying all is well.
-	unconfirmed []string
-}
-
-func (w *s3Walk) run() error {
-	sc := w.scope
+	sc := s.scope
 	if sc.notEvents != "" {
-		return w.fn(Input{Name: w.String(), Size: -1,
+		return fn(Input{Name: s.String(), Size: -1,
 			Err: fmt.Errorf("%s: %s/ holds %s files, not events; point at the %s/ folder instead: %w",
-				w.String(), sc.notEvents, strings.TrimPrefix(sc.notEvents, "CloudTrail-"), eventsFolder, ErrNotEventLog)})
+				s.String(), sc.notEvents, strings.TrimPrefix(sc.notEvents, "CloudTrail-"), eventsFolder, ErrNotEventLog)})
 	}
-	if sc.orgFixed {
-		if err := w.walkOrg(sc.org, nil); err != nil {
-			return err
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &s3Walk{
+		S3Source: s,
+		ctx:      wctx,
+		cancel:   cancel,
+		objects:  make(chan s3Object, objectBacklog),
+		out:      make(chan Input, s.downloads),
+		budget:   newBudget(s.buffer),
+	}
+	w.pool = newTaskPool(wctx)
+	go func() {
+		defer close(w.objects)
+		w.pool.push(w.root)
+		if err := w.pool.run(s.listings); err != nil {
+			w.fatal(err)
 		}
-	} else {
-		names, err := w.listFolders(sc.base, nil)
-		if err != nil {
-			if ctx := w.ctx.Err(); ctx != nil {
-				return ctx
-			}
-			return err // the whole archive is behind this listing
+	}()
+	var downloads sync.WaitGroup
+	for range s.downloads {
+		downloads.Go(w.download)
+	}
+	go func() {
+		downloads.Wait()
+		close(w.out)
+	}()
+
+	var fnErr error
+	for in := range w.out {
+		if fnErr != nil || wctx.Err() != nil {
+			continue // drain: the pools are stopping
 		}
-		var direct, orgs []string
-		for _, n := range names {
-			switch {
-			case isAccountID(n):
-				direct = append(direct, n)
-			case isOrgID(n):
-				orgs = append(orgs, n)
-			}
-		}
-		if len(direct) == 0 && len(orgs) == 0 {
-			return w.noLayout(true)
-		}
-		// Account folders (digits) sort before organization folders (o-).
-		if len(direct) > 0 {
-			if err := w.walkOrg("", direct); err != nil {
-				return err
-			}
-		}
-		for _, org := range orgs {
-			if err := w.walkOrg(org, nil); err != nil {
-				return err
-			}
+		if fnErr = fn(in); fnErr != nil {
+			cancel()
 		}
 	}
-	if w.found || w.failed {
+	switch {
+	case fnErr != nil:
+		return fnErr
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case w.err != nil:
+		return w.err
+	case w.found.Load() || w.failed.Load():
 		return nil
 	}
 	for _, p := range w.unconfirmed {
-		out, err := w.client.ListObjectsV2(w.ctx, &s3.ListObjectsV2Input{
+		out, err := w.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
 			Bucket: aws.String(w.bucket), Prefix: aws.String(p), MaxKeys: aws.Int32(1)})
 		if err != nil {
-			return w.listFailed(p, err)
+			problem, err := w.listProblem(p, err)
+			if err != nil {
+				return err
+			}
+			return fn(problem)
 		}
 		if len(out.Contents) > 0 {
 			return nil
@@ -274,7 +299,91 @@ func (w *s3Walk) run() error {
 	return w.noLayout(false)
 }
 
-// walkOrg walks the accounts under an organization folder (org "" for the
+// objectBacklog is how many listed objects may wait for a download
+// before the listings wait too: enough that listing runs far ahead.
+const objectBacklog = 1 << 16
+
+// s3Object is a listed object on its way to a download, or a listing
+// problem on its way to fn.
+type s3Object struct {
+	key     string
+	size    int64
+	problem Input
+}
+
+// s3Walk is the state of one Walk.
+type s3Walk struct {
+	*S3Source
+	ctx    context.Context
+	cancel context.CancelFunc
+	pool   *taskPool
+	// objects carries listed objects (and listing problems) to the
+	// downloads, out the downloaded objects to fn.
+	objects chan s3Object
+	out     chan Input
+	budget  *budget
+	// found is set once the walk has seen a CloudTrail/ folder with
+	// something in it; failed once it has reported a listing it could not
+	// make (so the layout may exist where it could not look).
+	found, failed atomic.Bool
+
+	mu sync.Mutex
+	// err is what ended the walk early (no such bucket, no layout).
+	err error
+	// unconfirmed are CloudTrail/ folders planned without listing them
+	// (explicit or fixed accounts and regions): if nothing was found, the
+	// walk checks that one of them exists before saying all is well.
+	unconfirmed []string
+}
+
+// fatal ends the walk with err, unless it has ended already.
+func (w *s3Walk) fatal(err error) {
+	w.mu.Lock()
+	if w.err == nil && w.ctx.Err() == nil {
+		w.err = err
+	}
+	w.mu.Unlock()
+	w.cancel()
+}
+
+// root lists AWSLogs/ (unless the prefix fixes the organization) and
+// plans the organizations and account trails under it.
+func (w *s3Walk) root() error {
+	sc := w.scope
+	if sc.orgFixed {
+		return w.walkOrg(sc.org, nil)
+	}
+	names, err := w.listFolders(sc.base, nil)
+	if err != nil {
+		if ctx := w.ctx.Err(); ctx != nil {
+			return ctx
+		}
+		return err // the whole archive is behind this listing
+	}
+	var direct, orgs []string
+	for _, n := range names {
+		switch {
+		case isAccountID(n):
+			direct = append(direct, n)
+		case isOrgID(n):
+			orgs = append(orgs, n)
+		}
+	}
+	if len(direct) == 0 && len(orgs) == 0 {
+		return w.noLayout(true)
+	}
+	// Pushed last to first, so that the pool (last in, first out) takes
+	// them in key order: account folders (digits) before organizations.
+	for _, org := range slices.Backward(orgs) {
+		w.pool.push(func() error { return w.walkOrg(org, nil) })
+	}
+	if len(direct) > 0 {
+		w.pool.push(func() error { return w.walkOrg("", direct) })
+	}
+	return nil
+}
+
+// walkOrg plans the accounts under an organization folder (org "" for the
 // account folders directly under AWSLogs/, which are then given as seen).
 func (w *s3Walk) walkOrg(org string, seen []string) error {
 	var accounts []string
@@ -299,46 +408,51 @@ func (w *s3Walk) walkOrg(org string, seen []string) error {
 		}
 		accounts = slices.DeleteFunc(names, func(n string) bool { return !isAccountID(n) })
 	}
-	for _, a := range accounts {
-		if err := w.walkAccount(org, a); err != nil {
-			return err
-		}
+	for _, a := range slices.Backward(accounts) {
+		w.pool.push(func() error { return w.walkAccount(org, a) })
 	}
 	return nil
 }
 
-// walkAccount walks the region folders of one account's CloudTrail/ folder.
+// walkAccount plans the day folders of one account's CloudTrail/ folder,
+// listing its region folders unless they are given.
 func (w *s3Walk) walkAccount(org, account string) error {
 	p := eventsPrefix(w.scope.base, org, account)
 	var regions []string
 	switch {
 	case w.scope.region != "":
 		regions = []string{w.scope.region}
-		w.unconfirmed = append(w.unconfirmed, p+w.scope.region+"/")
+		w.confirmLater(p + w.scope.region + "/")
 	case w.regions != nil:
 		regions = w.regions
-		w.unconfirmed = append(w.unconfirmed, p)
+		w.confirmLater(p)
 	default:
 		names, err := w.listFolders(p, nil)
 		if err != nil {
 			return w.listFailed(p, err)
 		}
 		if len(names) > 0 {
-			w.found = true
+			w.found.Store(true)
 		}
 		regions = names
 	}
-	for _, r := range regions {
-		for _, d := range w.days {
-			if err := w.walkDay(account, r, p+r+"/", d); err != nil {
-				return err
-			}
+	for _, r := range slices.Backward(regions) {
+		for _, d := range slices.Backward(w.days) {
+			w.pool.push(func() error { return w.walkDay(account, r, p+r+"/", d) })
 		}
 	}
 	return nil
 }
 
-// walkDay emits the log files of one day folder that fall in the window.
+// confirmLater notes a CloudTrail/ folder planned without listing it.
+func (w *s3Walk) confirmLater(prefix string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.unconfirmed = append(w.unconfirmed, prefix)
+}
+
+// walkDay lists the log files of one day folder that fall in the window
+// and queues them for download.
 func (w *s3Walk) walkDay(account, region, regionPrefix string, day time.Time) error {
 	dp := dayPrefix(regionPrefix, day)
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(w.bucket), Prefix: aws.String(dp)}
@@ -352,10 +466,7 @@ func (w *s3Walk) walkDay(account, region, regionPrefix string, day time.Time) er
 		o.StopOnDuplicateToken = true
 	})
 	for pages.HasMorePages() {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		page, err := pages.NextPage(w.ctx)
+		page, err := w.nextPage(pages)
 		if err != nil {
 			return w.listFailed(aws.ToString(in.Prefix), err)
 		}
@@ -364,7 +475,7 @@ func (w *s3Walk) walkDay(account, region, regionPrefix string, day time.Time) er
 			if strings.HasSuffix(key, "/") {
 				continue // a folder marker made by a console or a sync tool
 			}
-			w.found = true
+			w.found.Store(true)
 			if filter {
 				// Names that do not parse are not CloudTrail's; they are
 				// read anyway, and the pipeline filters their events.
@@ -381,7 +492,7 @@ func (w *s3Walk) walkDay(account, region, regionPrefix string, day time.Time) er
 			if obj.Size != nil {
 				size = *obj.Size
 			}
-			if err := w.emit(key, size); err != nil {
+			if err := w.queue(s3Object{key: key, size: size}); err != nil {
 				return err
 			}
 		}
@@ -389,12 +500,29 @@ func (w *s3Walk) walkDay(account, region, regionPrefix string, day time.Time) er
 	return nil
 }
 
-// emit passes one object to fn.
-func (w *s3Walk) emit(key string, size int64) error {
-	if err := w.ctx.Err(); err != nil {
-		return err
+// queue hands an object (or a problem) to the downloads.
+func (w *s3Walk) queue(o s3Object) error {
+	if o.problem.Err == nil {
+		w.progress.objects.Add(1)
 	}
-	return w.fn(Input{Name: s3URL(w.bucket, key), Size: size, Open: w.opener(key)})
+	select {
+	case w.objects <- o:
+		return nil
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	}
+}
+
+// nextPage fetches a listing's next page, counted for Progress.
+func (w *s3Walk) nextPage(pages *s3.ListObjectsV2Paginator) (*s3.ListObjectsV2Output, error) {
+	if err := w.ctx.Err(); err != nil {
+		return nil, err
+	}
+	w.progress.listing.Add(1)
+	defer w.progress.listing.Add(-1)
+	page, err := pages.NextPage(w.ctx)
+	w.progress.listed.Add(1)
+	return page, err
 }
 
 // listFolders returns the names of the folders directly under prefix, in
@@ -411,7 +539,7 @@ func (w *s3Walk) listFolders(prefix string, maxKeys *int32) ([]string, error) {
 		o.StopOnDuplicateToken = true
 	})
 	for pages.HasMorePages() {
-		page, err := pages.NextPage(w.ctx)
+		page, err := w.nextPage(pages)
 		if err != nil {
 			return nil, newS3Error(err, w.bucket, prefix, true)
 		}
@@ -432,10 +560,20 @@ func (w *s3Walk) listFolders(prefix string, maxKeys *int32) ([]string, error) {
 
 // listFailed reports a listing that failed and says whether to go on: it
 // returns nil to go on with the rest of the archive, or the error that ends
-// the walk (ctx done, no such bucket, fn's error).
+// the walk (ctx done, no such bucket).
 func (w *s3Walk) listFailed(prefix string, err error) error {
+	problem, err := w.listProblem(prefix, err)
+	if err != nil {
+		return err
+	}
+	return w.queue(s3Object{problem: problem})
+}
+
+// listProblem returns the Input that reports a failed listing, or the
+// error that ends the walk instead (ctx done, no such bucket).
+func (w *s3Walk) listProblem(prefix string, err error) (Input, error) {
 	if ctxErr := w.ctx.Err(); ctxErr != nil {
-		return ctxErr
+		return Input{}, ctxErr
 	}
 	var se *s3Error
 	if !errors.As(err, &se) {
@@ -443,10 +581,10 @@ func (w *s3Walk) listFailed(prefix string, err error) error {
 	}
 	var nsb *types.NoSuchBucket
 	if errors.As(err, &nsb) || apiCode(err) == "NoSuchBucket" {
-		return err
+		return Input{}, err
 	}
-	w.failed = true
-	return w.fn(Input{Name: s3URL(w.bucket, prefix), Size: -1, Err: err})
+	w.failed.Store(true)
+	return Input{Name: s3URL(w.bucket, prefix), Size: -1, Err: err}, nil
 }
 
 // noLayout returns the error for a prefix with no CloudTrail layout under

@@ -9,9 +9,11 @@ import (
 	"github.com/denytrail/denytrail/ingest"
 )
 
-// netFlags tune the network side of remote sources: per-request timeouts.
+// netFlags tune the network side of remote sources: per-request timeouts,
+// and how many S3 listings and downloads are in flight.
 type netFlags struct {
 	connectTimeout, firstByteTimeout, idleTimeout time.Duration
+	s3Listings, s3Downloads, s3BufferMiB          int
 }
 
 func (n *netFlags) register(cmd *cobra.Command) {
@@ -19,7 +21,10 @@ func (n *netFlags) register(cmd *cobra.Command) {
 	d := ingest.DefaultTimeouts()
 	f.DurationVar(&n.connectTimeout, "connect-timeout", d.Connect, "AWS requests: give up connecting (TCP and TLS) after this long, then retry")
 	f.DurationVar(&n.firstByteTimeout, "first-byte-timeout", d.FirstByte, "AWS requests: give up waiting for a response's headers after this long, then retry")
-	f.DurationVar(&n.idleTimeout, "idle-timeout", d.Idle, "AWS requests: give up on a response body that sends nothing for this long (S3 downloads resume where they stopped)")
+	f.DurationVar(&n.idleTimeout, "idle-timeout", d.Idle, "AWS requests: give up on a response that sends nothing for this long (S3 downloads resume where they stopped)")
+	f.IntVar(&n.s3Listings, "s3-listings", ingest.DefaultS3Listings, "s3://: folder listings in flight")
+	f.IntVar(&n.s3Downloads, "s3-downloads", ingest.DefaultS3Downloads, "s3://: object downloads in flight")
+	f.IntVar(&n.s3BufferMiB, "s3-buffer", ingest.DefaultS3Buffer>>20, "s3://: `MiB` of objects downloaded ahead of the readers (larger objects are streamed)")
 }
 
 // validate checks the flags' values.
@@ -30,6 +35,14 @@ func (n *netFlags) validate() error {
 	}{{"--connect-timeout", n.connectTimeout}, {"--first-byte-timeout", n.firstByteTimeout}, {"--idle-timeout", n.idleTimeout}} {
 		if d.v < 0 {
 			return fmt.Errorf("%s %s: want 0 (no limit) or a positive duration", d.name, d.v)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"--s3-listings", n.s3Listings}, {"--s3-downloads", n.s3Downloads}, {"--s3-buffer", n.s3BufferMiB}} {
+		if c.v < 0 {
+			return fmt.Errorf("%s %d: want at least 1 (0: the default)", c.name, c.v)
 		}
 	}
 	return nil

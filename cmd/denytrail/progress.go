@@ -20,6 +20,12 @@ type regionProgresser interface {
 	Progress() []ingest.RegionProgress
 }
 
+// s3Progresser is a source that reports its listing and downloading
+// separately (the S3 source).
+type s3Progresser interface {
+	Progress() ingest.S3Progress
+}
+
 // startProgress prints a progress line on w every quarter second while a
 // scan runs, when mode is "always", or "auto" and w is a terminal. It
 // returns the function that stops it and clears the line.
@@ -54,15 +60,22 @@ func startProgress(w io.Writer, mode string, c *scan.Counters, sources []ingest.
 	}
 }
 
-// progressLine is one line of progress: the scan's counters, then each
-// region of the sources that report one (pages, events, and how far back
-// in the window they have read).
+// progressLine is one line of progress: the scan's counters, then the
+// listing and the downloading of each S3 source, and each region of the
+// sources that report one (pages, events, and how far back in the window
+// they have read).
 func progressLine(c *scan.Counters, sources []ingest.Source, elapsed time.Duration) string {
 	var b strings.Builder
 	mb := float64(c.Bytes.Load()) / (1 << 20)
 	fmt.Fprintf(&b, "%d/%d inputs read  %.1f MiB (%.1f MiB/s)  %d records  %d failed calls  %d skipped",
 		c.Inputs.Load(), c.Listed.Load(), mb, mb/max(elapsed.Seconds(), 0.001), c.Records.Load(), c.Findings.Load(), c.Skipped.Load())
 	for _, s := range sources {
+		if p, ok := s.(s3Progresser); ok {
+			sp := p.Progress()
+			fmt.Fprintf(&b, " | listing: %d pages (%d in flight), %d objects found | downloading: %d/%d (%d in flight), %.1f MiB, %.1f MiB held",
+				sp.Listings, sp.ListingsInFlight, sp.Objects, sp.Downloads, sp.Objects, sp.DownloadsInFlight,
+				float64(sp.Bytes)/(1<<20), float64(sp.Held)/(1<<20))
+		}
 		p, ok := s.(regionProgresser)
 		if !ok {
 			continue

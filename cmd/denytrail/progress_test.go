@@ -48,6 +48,28 @@ func TestProgressLine(t *testing.T) {
 	}
 }
 
+// s3Like is a source that reports listing and downloading.
+type s3Like struct {
+	ingest.Source
+	p ingest.S3Progress
+}
+
+func (s s3Like) Progress() ingest.S3Progress { return s.p }
+
+func TestProgressLineS3(t *testing.T) {
+	src := s3Like{p: ingest.S3Progress{Listings: 120, ListingsInFlight: 32, Objects: 900,
+		Downloads: 400, DownloadsInFlight: 31, Bytes: 5 << 20, Held: 3 << 19}}
+	got := progressLine(new(scan.Counters), []ingest.Source{src}, time.Second)
+	for _, want := range []string{
+		"listing: 120 pages (32 in flight), 900 objects found",
+		"downloading: 400/900 (31 in flight), 5.0 MiB, 1.5 MiB held",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress line %q lacks %q", got, want)
+		}
+	}
+}
+
 func TestProgressOnlyWhereAsked(t *testing.T) {
 	c := new(scan.Counters)
 	for _, tc := range []struct {

@@ -21,10 +21,13 @@ func newS3Source(ctx context.Context, bucket, prefix string, o *sourceOptions) (
 		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, prefix, err)
 	}
 	return ingest.NewS3(client, bucket, prefix, ingest.S3Options{
-		Accounts: o.Accounts,
-		Regions:  o.Regions,
-		Since:    o.Since,
-		Until:    o.Until,
+		Accounts:  o.Accounts,
+		Regions:   o.Regions,
+		Since:     o.Since,
+		Until:     o.Until,
+		Listings:  o.Net.s3Listings,
+		Downloads: o.Net.s3Downloads,
+		Buffer:    int64(o.Net.s3BufferMiB) << 20,
 	})
 }
 
