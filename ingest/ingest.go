@@ -40,8 +40,10 @@ type Input struct {
 
 // Source enumerates inputs.
 type Source interface {
-	// Walk calls fn for each input, in a deterministic order, from one
-	// goroutine, and stops early when fn returns an error or ctx is done.
+	// Walk calls fn for each input, from one goroutine, in a
+	// deterministic order (except where a source says otherwise: the S3
+	// source passes objects as their downloads finish), and stops early
+	// when fn returns an error or ctx is done.
 	// Problems confined to part of the source are passed to fn as an Input
 	// with Err set; Walk returns an error only when the source as a whole
 	// cannot be read.
