@@ -114,14 +114,14 @@ func TestS3ListingRunsAhead(t *testing.T) {
 	t.Parallel()
 	s := newS3Server(t)
 	day := "trail/AWSLogs/111111111111/CloudTrail/us-east-1/2026/02/28/"
-	for i := range 20 {
+	for i := range 15 {
 		s.put(fmt.Sprintf("%s111111111111_CloudTrail_us-east-1_20260228T10%02dZ_u.json.gz", day, i), gzipLog(t, "x", 1))
 	}
 	s.delay = func(r s3Req) time.Duration {
 		if r.List {
 			return 0
 		}
-		return 100 * time.Millisecond
+		return 250 * time.Millisecond
 	}
 	opts := poolDay
 	opts.Downloads = 1
@@ -130,8 +130,8 @@ func TestS3ListingRunsAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readSource(context.Background(), src, 1, s3KeyOf)
-	if got.walkErr != nil || len(got.inputs) != 20 {
-		t.Fatalf("walk: %v, %d inputs, want 20", got.walkErr, len(got.inputs))
+	if got.walkErr != nil || len(got.inputs) != 15 {
+		t.Fatalf("walk: %v, %d inputs, want 15", got.walkErr, len(got.inputs))
 	}
 	var lastList time.Time
 	var getEnds []time.Time
@@ -200,14 +200,23 @@ func TestS3DownloadBudget(t *testing.T) {
 		}
 		return n, bigGot
 	}
-	timeout := time.After(2 * time.Second)
+	// Collect until the budget is full, and a little longer to see that
+	// nothing more is downloaded.
+	deadline := time.After(30 * time.Second)
+	var settle <-chan time.Time
 collect:
 	for {
+		if n, _ := gets(); n >= fit && settle == nil {
+			settle = time.After(300 * time.Millisecond)
+		}
 		select {
 		case in := <-inputs:
 			held = append(held, in)
-		case <-timeout:
+		case <-time.After(10 * time.Millisecond):
+		case <-settle:
 			break collect
+		case <-deadline:
+			t.Fatal("the budget never filled")
 		}
 	}
 	n, bigGot := gets()

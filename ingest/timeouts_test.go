@@ -23,7 +23,7 @@ import (
 // machine's loopback. Idle is the longer, so that a response that never
 // starts ends on the first-byte timeout (the idle one also bounds the wait
 // for headers).
-var testTimeouts = Timeouts{Connect: 2 * time.Second, FirstByte: 300 * time.Millisecond, Idle: 700 * time.Millisecond}
+var testTimeouts = Timeouts{Connect: 2 * time.Second, FirstByte: 500 * time.Millisecond, Idle: time.Second}
 
 // gzipLog is a log file of n records whose eventIDs start with id.
 func gzipLog(t testing.TB, id string, n int) []byte {
