@@ -135,11 +135,9 @@ func runInShell(t *testing.T, shell, what string, cmds []Command) {
 	if err := os.WriteFile(path, []byte(script.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{path}
+	args := []string{"--norc", "--noprofile", path}
 	if filepath.Base(shell) == "zsh" {
 		args = []string{"-f", path}
-	} else {
-		args = []string{"--norc", "--noprofile", path}
 	}
 	cmd := exec.Command(shell, args...)
 	cmd.Dir = work

@@ -35,9 +35,8 @@ func (w *jw) endArr()      { w.b = append(w.b, ']'); w.open = false }
 // elem starts an object inside an array.
 func (w *jw) elem() { w.sep(); w.b = append(w.b, '{'); w.open = true }
 
-func (w *jw) str(k, v string)  { w.key(k); w.b = appendStr(w.b, v) }
-func (w *jw) elemStr(v string) { w.sep(); w.b = appendStr(w.b, v) }
-func (w *jw) null(k string)    { w.key(k); w.b = append(w.b, "null"...) }
+func (w *jw) str(k, v string) { w.key(k); w.b = appendStr(w.b, v) }
+func (w *jw) null(k string)   { w.key(k); w.b = append(w.b, "null"...) }
 
 func (w *jw) num(k string, n int64) {
 	w.key(k)
