@@ -1,12 +1,24 @@
 # Build a static binary, then ship it alone in a minimal non-root image.
-FROM golang:1.26 AS build
+#
+# Both base images are pinned by digest (the multi-platform index), so that
+# a rebuild of a commit starts from the same bytes whatever the tags point
+# at today. To update, resolve each tag and replace the digest:
+#   docker buildx imagetools inspect golang:1.26              # "Digest:" line
+#   docker buildx imagetools inspect gcr.io/distroless/static-debian12:nonroot
+# (or: crane digest IMAGE:TAG). Release builds stamp the version:
+#   docker build --build-arg VERSION=v1.2.0 --build-arg COMMIT=$(git rev-parse HEAD) \
+#     --build-arg BUILD_TIME=$(date -u +%FT%TZ) -t denytrail .
+FROM golang:1.26@sha256:3aff6657219a4d9c14e27fb1d8976c49c29fddb70ba835014f477e1c70636647 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/denytrail ./cmd/denytrail
+ARG VERSION= COMMIT= BUILD_TIME=
+RUN CGO_ENABLED=0 go build -trimpath \
+    -ldflags="-s -w -X main.version=${VERSION} -X main.commit=${COMMIT} -X main.buildTime=${BUILD_TIME}" \
+    -o /out/denytrail ./cmd/denytrail
 
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 COPY --from=build /out/denytrail /usr/local/bin/denytrail
 USER nonroot:nonroot
 ENTRYPOINT ["denytrail"]
