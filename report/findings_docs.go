@@ -219,13 +219,58 @@ var (
 	regionName = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
 )
 
+// ASFFFinding is one finding in the AWS Security Finding Format, with the
+// fields denytrail fills.
+type ASFFFinding struct {
+	SchemaVersion   string            `json:"SchemaVersion"`
+	ID              string            `json:"Id"`
+	ProductArn      string            `json:"ProductArn"`
+	GeneratorID     string            `json:"GeneratorId"`
+	AwsAccountID    string            `json:"AwsAccountId"`
+	Types           []string          `json:"Types"`
+	CreatedAt       string            `json:"CreatedAt"`
+	UpdatedAt       string            `json:"UpdatedAt"`
+	FirstObservedAt string            `json:"FirstObservedAt"`
+	LastObservedAt  string            `json:"LastObservedAt"`
+	Severity        ASFFSeverity      `json:"Severity"`
+	Title           string            `json:"Title"`
+	Description     string            `json:"Description"`
+	ProductName     string            `json:"ProductName"`
+	CompanyName     string            `json:"CompanyName"`
+	Region          string            `json:"Region,omitempty"`
+	RecordState     string            `json:"RecordState"`
+	ProductFields   map[string]string `json:"ProductFields"`
+	Remediation     *ASFFRemediation  `json:"Remediation,omitempty"`
+	Resources       []ASFFResource    `json:"Resources"`
+}
+
+// ASFFSeverity is a finding's severity label.
+type ASFFSeverity struct {
+	Label string `json:"Label"`
+}
+
+// ASFFRemediation is what to do about a finding.
+type ASFFRemediation struct {
+	Recommendation struct {
+		Text string `json:"Text"`
+	} `json:"Recommendation"`
+}
+
+// ASFFResource is a resource a finding concerns.
+type ASFFResource struct {
+	Type      string `json:"Type"`
+	ID        string `json:"Id"`
+	Partition string `json:"Partition"`
+	Region    string `json:"Region,omitempty"`
+}
+
 // ASFFFindings returns one AWS Security Finding Format document per
 // pattern. Each Id is stable (denytrail/ACCOUNT/REGION/PATTERN), so a
 // re-import updates the finding. The product is the account's default
 // custom product, arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default.
-func ASFFFindings(r *Report) []map[string]any {
+func ASFFFindings(r *Report) []ASFFFinding {
 	samples := patternSamples(r)
-	var out []map[string]any
+	out := []ASFFFinding{}
 	for _, p := range reportPatterns(r) {
 		s := samples[p.ID]
 		// Both come from the logs: only well-formed values go into the
@@ -243,46 +288,46 @@ func ASFFFindings(r *Report) []map[string]any {
 			}
 		}
 		_, sev := severity(&p, s)
-		doc := map[string]any{
-			"SchemaVersion":   ASFFSchemaVersion,
-			"Id":              "denytrail/" + account + "/" + region + "/" + p.ID,
-			"ProductArn":      "arn:aws:securityhub:" + region + ":" + account + ":product/" + account + "/default",
-			"GeneratorId":     "denytrail/" + string(p.Layer) + "/" + string(p.Control),
-			"AwsAccountId":    account,
-			"Types":           []string{"Software and Configuration Checks/denytrail/" + string(p.Layer)},
-			"CreatedAt":       rfc3339(p.FirstSeen),
-			"UpdatedAt":       rfc3339(p.LastSeen),
-			"FirstObservedAt": rfc3339(p.FirstSeen),
-			"LastObservedAt":  rfc3339(p.LastSeen),
-			"Severity":        map[string]any{"Label": strings.ToUpper(sev)},
-			"Title":           clipBytes(patternTitle(&p), asffTitleMax),
-			"Description":     clipBytes(cmp.Or(p.Cause, patternTitle(&p)), asffDescriptionMax),
-			"ProductName":     "denytrail",
-			"CompanyName":     "denytrail",
-			"RecordState":     "ACTIVE",
-			"ProductFields": map[string]string{
+		f := ASFFFinding{
+			SchemaVersion:   ASFFSchemaVersion,
+			ID:              "denytrail/" + account + "/" + region + "/" + p.ID,
+			ProductArn:      "arn:aws:securityhub:" + region + ":" + account + ":product/" + account + "/default",
+			GeneratorID:     "denytrail/" + string(p.Layer) + "/" + string(p.Control),
+			AwsAccountID:    account,
+			Types:           []string{"Software and Configuration Checks/denytrail/" + string(p.Layer)},
+			CreatedAt:       rfc3339(p.FirstSeen),
+			UpdatedAt:       rfc3339(p.LastSeen),
+			FirstObservedAt: rfc3339(p.FirstSeen),
+			LastObservedAt:  rfc3339(p.LastSeen),
+			Severity:        ASFFSeverity{Label: strings.ToUpper(sev)},
+			Title:           clipBytes(patternTitle(&p), asffTitleMax),
+			Description:     clipBytes(cmp.Or(p.Cause, patternTitle(&p)), asffDescriptionMax),
+			ProductName:     "denytrail",
+			CompanyName:     "denytrail",
+			Region:          region,
+			RecordState:     "ACTIVE",
+			ProductFields: map[string]string{
 				"denytrail/pattern": p.ID, "denytrail/layer": string(p.Layer), "denytrail/control": string(p.Control),
-				"denytrail/principal": clipBytes(p.Principal, 2048), "denytrail/action": p.Action, "denytrail/count": strconv.Itoa(p.Count),
+				"denytrail/principal": clipBytes(p.Principal, 2048), "denytrail/action": clipBytes(p.Action, 2048),
+				"denytrail/count": strconv.Itoa(p.Count),
 			},
 		}
 		if len(s) > 0 && s[0].Remediation != "" {
-			doc["Remediation"] = map[string]any{"Recommendation": map[string]any{"Text": clipBytes(s[0].Remediation, asffRecommendMax)}}
+			f.Remediation = &ASFFRemediation{}
+			f.Remediation.Recommendation.Text = clipBytes(s[0].Remediation, asffRecommendMax)
 		}
-		res := map[string]any{"Type": "Other", "Id": cmp.Or(p.Resource, "unknown"), "Partition": "aws"}
-		if region != "" {
-			res["Region"] = region
-		}
+		res := ASFFResource{Type: "Other", ID: clipBytes(cmp.Or(p.Resource, "unknown"), 512), Partition: "aws", Region: region}
 		if arn, typ := resourceOf(&p); arn != "" {
-			res["Id"] = arn
+			res.ID = clipBytes(arn, 512)
 			switch typ {
 			case "AWS::S3::Bucket":
-				res["Type"] = "AwsS3Bucket"
+				res.Type = "AwsS3Bucket"
 			case "AWS::KMS::Key":
-				res["Type"] = "AwsKmsKey"
+				res.Type = "AwsKmsKey"
 			}
 		}
-		doc["Resources"] = []map[string]any{res}
-		out = append(out, doc)
+		f.Resources = []ASFFResource{res}
+		out = append(out, f)
 	}
 	return out
 }
@@ -291,9 +336,6 @@ func ASFFFindings(r *Report) []map[string]any {
 // `aws securityhub batch-import-findings --findings file://…` reads.
 func renderASFF(w *stickyWriter, r *Report) error {
 	docs := ASFFFindings(r)
-	if docs == nil {
-		docs = []map[string]any{}
-	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)

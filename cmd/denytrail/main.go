@@ -25,6 +25,7 @@ const (
 	exitFailure     = 1
 	exitSkipped     = 2
 	exitFindings    = 3
+	exitDelivery    = 5 // the report was written, but sending it on (Security Hub, a webhook) failed
 	exitInterrupted = 130
 )
 
@@ -100,6 +101,14 @@ type env struct {
 	debug   bool // --debug
 	quiet   bool // -q/--quiet
 	verbose bool // --verbose
+}
+
+// verboseWriter is stderr with --verbose, else nil.
+func (e *env) verboseWriter() io.Writer {
+	if e.verbose {
+		return e.stderr
+	}
+	return nil
 }
 
 // notef prints a note on stderr, unless --quiet.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/denytrail/denytrail/classify"
@@ -23,6 +24,10 @@ type outputFlags struct {
 	file           string // --output-file
 	failOnFindings bool
 	progress       string
+	securityHub    bool // --securityhub: import the findings into Security Hub
+	// awsConfig loads the configuration for --securityhub; nil means the
+	// SDK's default chain.
+	awsConfig func(context.Context) (aws.Config, error)
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
@@ -32,6 +37,7 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	f.StringVar(&o.file, "output-file", "", "write the report to `FILE` (atomically; its folder must exist) instead of stdout")
 	f.BoolVar(&o.failOnFindings, "fail-on-findings", false, "exit 3 when there are findings (and every input was read)")
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
+	f.BoolVar(&o.securityHub, "securityhub", false, "also import the findings into AWS Security Hub (ASFF, one per pattern, updated on re-runs; needs securityhub:BatchImportFindings)")
 	cmd.RegisterFlagCompletionFunc("output", fixedCompletion(formatNames()))
 	cmd.RegisterFlagCompletionFunc("progress", fixedCompletion("auto, always, never"))
 }
@@ -274,6 +280,7 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	}
 	opts := src.options(since, until, flt.allFailures)
 	opts.Debug = e.debugWriter()
+	out.awsConfig = func(ctx context.Context) (aws.Config, error) { return loadAWSConfig(ctx, opts) }
 	sources, err := openSources(ctx, e, args, opts)
 	if err != nil {
 		return err
@@ -406,13 +413,22 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 	if err := writeReport(e.stdout, out.file, format, rep); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
+	var delivery error
+	if out.securityHub && !res.Interrupted {
+		delivery = out.sendToSecurityHub(ctx, e, rep)
+	}
 	switch {
 	case res.Interrupted:
 		fmt.Fprintln(e.stderr, "denytrail: interrupted: the report covers only what was read")
 		return &exitError{code: exitInterrupted}
 	case len(res.Stats.Skipped) > 0:
+		if delivery != nil {
+			fmt.Fprintf(e.stderr, "denytrail: %v\n", delivery)
+		}
 		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", len(res.Stats.Skipped))
 		return &exitError{code: exitSkipped}
+	case delivery != nil:
+		return delivery
 	case out.failOnFindings && len(res.Findings) > 0:
 		return &exitError{code: exitFindings}
 	}
