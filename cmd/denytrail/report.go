@@ -42,6 +42,7 @@ type reportFlags struct {
 	outputs  []string
 	failOn   string
 	progress string
+	deliveryFlags
 	engineFlags
 }
 
@@ -112,6 +113,7 @@ denytrail report --day 2026-11-26 --output-file report.html --output-file report
 	f.StringVar(&o.failOn, "fail-on", failOnNever, "exit 3 on: new (a new pattern), any (any finding), never")
 	o.engineFlags.register(cmd)
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
+	o.deliveryFlags.register(cmd)
 	src.register(cmd)
 	cmd.RegisterFlagCompletionFunc("output", fixedCompletion("markdown, html, json"))
 	cmd.RegisterFlagCompletionFunc("progress", fixedCompletion("auto, always, never"))
@@ -219,6 +221,15 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 		}
 	}
 
+	var delivery []error
+	if !interrupted {
+		link := o.notifyLink
+		if link == "" && len(outputs) > 0 {
+			link = outputs[0].String()
+		}
+		delivery = o.deliver(ctx, e, daily, link, func(ctx context.Context) (aws.Config, error) { return loadAWSConfig(ctx, opts) })
+	}
+
 	c := &daily.Comparison
 	msg := fmt.Sprintf("denytrail: %s: %d new, %d jumped, %d stopped; %s in %s",
 		day, len(c.New), len(c.Jumped), len(c.Stopped), countOf(daily.Today.Findings, "finding", "findings"),
@@ -237,8 +248,13 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	case len(failed) > 0:
 		return &exitError{code: exitFailure, err: errors.Join(failed...)}
 	case len(res.Stats.Skipped) > 0:
+		for _, err := range delivery {
+			fmt.Fprintf(e.stderr, "denytrail: %v\n", err)
+		}
 		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", len(res.Stats.Skipped))
 		return &exitError{code: exitSkipped}
+	case len(delivery) > 0:
+		return &exitError{code: exitDelivery, err: errors.Join(delivery...)}
 	case o.failOn == failOnNew && len(c.New) > 0:
 		return &exitError{code: exitFindings}
 	case o.failOn == failOnAny && daily.Today.Findings > 0:
