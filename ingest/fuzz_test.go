@@ -35,6 +35,8 @@ func FuzzReader(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"Records":[` + strings.Join(hostileEvents(13), ",") + `]}`))
+	f.Add([]byte(strings.Join(hostileEvents(50), "\n")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkAgainstReference(t, data, MaxRecordSize, readChunk)
 		checkAgainstReference(t, data, 24, 3)

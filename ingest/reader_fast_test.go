@@ -298,3 +298,49 @@ func TestNeedleSet(t *testing.T) {
 		t.Errorf("%d groups for the classify needles", len(set.groups))
 	}
 }
+
+// hostileEvents are records laid out to mislead a reader that guesses
+// record boundaries from their usual shape: objects nested in a record
+// that start like a record, strings full of brackets, quotes and escaped
+// quotes, and "eventVersion" and the needles inside strings and nested
+// objects. pad shifts everything by pad bytes, so that backslashes,
+// quotes and brackets fall on every position of a 64-byte block.
+func hostileEvents(pad int) []string {
+	p := strings.Repeat("p", pad)
+	return []string{
+		`{"eventVersion":"1.09","pad":"` + p + `","requestParameters":{"items":[{"eventVersion":"1.08","errorCode":"Nested"},{"eventVersion":"1.07","eventName":"PutBucketPolicy"}]},"eventID":"h1"}`,
+		`{"eventVersion":"1.09","pad":"` + p + `","userAgent":"}]}]},{\"eventVersion\":\"1.09\",\"errorCode\":\"InString\"},[[{{","eventID":"h2"}`,
+		`{"eventVersion":"1.09","pad":"` + p + `","key":"a\\\"}],{\"eventVersion\":\\\\\"\\\\\\\"]}","k2":"\\\\","k3":"\\\\\\\\\\\\\\\\\"\"","eventID":"h3"}`,
+		`{"eventVersion":"1.09","pad":"` + p + `","errorCode":"AccessDenied","x":{"y":[[],[{}],{"z":"]]]]}}}}"}]},"eventID":"h4"}`,
+		`{"eventVersion":"1.09","pad":"` + p + `","s":"` + strings.Repeat(`\"`, 40) + `","t":"` + strings.Repeat(`{[`, 40) + `","u":"` + strings.Repeat(`\\`, 33) + `","eventID":"h5"}`,
+		`{"eventVersion":"1.09","pad":"` + p + `","doc":"{\"Records\":[{\"eventVersion\":\"1\",\"errorCode\":\"x\"}]}","eventName":"Policy","eventID":"h6"}`,
+	}
+}
+
+// TestHostileLayouts reads files of hostileEvents, compact and
+// pretty-printed, at every block alignment: the vectorised walk and
+// needle search must agree with skipping every byte, with Keep asked
+// about every record, and with encoding/json.
+func TestHostileLayouts(t *testing.T) {
+	for pad := range 66 {
+		recs := hostileEvents(pad)
+		for _, data := range []string{
+			`{"Records":[` + strings.Join(recs, ",") + `]}`,
+			"{\"Records\": [\n  " + strings.Join(recs, ",\n  ") + "\n]}\n",
+			strings.Join(recs, "\n"),
+		} {
+			want := reference([]byte(data), "in", MaxRecordSize, nil)
+			if want.Err != nil || len(want.Items) != len(recs) {
+				t.Fatalf("pad %d: the reference reads %d records, %v", pad, len(want.Items), want.Err)
+			}
+			checkAgainstReference(t, []byte(data), MaxRecordSize, readChunk)
+			checkAgainstReference(t, []byte(data), 300, 7)
+			checkNeedles(t, []byte(data), MaxRecordSize, readChunk)
+			checkNeedles(t, []byte(data), MaxRecordSize, 61)
+			checkAgainstReferenceKeep(t, []byte(data), needleKeep(t, testNeedles, false))
+			if pad%8 == 0 {
+				checkWalk(t, []byte(data), []int{len(data) / 3, len(data) / 2})
+			}
+		}
+	}
+}

@@ -49,8 +49,9 @@ func render(t *testing.T, res *Result) string {
 }
 
 // TestFastPathMatchesReference scans a generated archive with every
-// scenario twice, once with the readers' needles and once asking the filter
-// about every record, and wants the same report, byte for byte.
+// scenario, and a log laid out to mislead the fast path, twice: once with
+// the readers' needles and once asking the filter about every record, and
+// wants the same report, byte for byte.
 func TestFastPathMatchesReference(t *testing.T) {
 	cfg := synth.Config{Seed: 7, OrgID: "o-abc123defg", Duration: 45 * time.Minute, RecordsPerFile: 80, FailureRate: 0.4, Digests: true}
 	fsys, planted := synthArchive(t, cfg)
@@ -59,6 +60,7 @@ func TestFastPathMatchesReference(t *testing.T) {
 			t.Fatalf("scenario %s not in the archive: make it longer", sc.Name)
 		}
 	}
+	fsys["hostile/trail.json"] = hostileLog()
 	for _, flt := range []classify.Filter{{}, {AllFailures: true}, {Events: []string{"s3:Get*", "kms:Decrypt"}}} {
 		t.Run(fmt.Sprint(flt), func(t *testing.T) {
 			src := []ingest.Source{ingest.FS(fsys, "arc")}
@@ -73,11 +75,38 @@ func TestFastPathMatchesReference(t *testing.T) {
 			if len(fast.Findings) == 0 || fast.Stats.Records == 0 || !fast.Stats.S3DataEvents {
 				t.Fatalf("%d findings of %d records, S3 data events %v", len(fast.Findings), fast.Stats.Records, fast.Stats.S3DataEvents)
 			}
+			if len(fast.Stats.Skipped) > 0 || flt.Events == nil && !strings.Contains(render(t, fast), `"hostile-`) {
+				t.Fatalf("the hostile log is not read whole: skipped %v", fast.Stats.Skipped)
+			}
 			if got, want := render(t, fast), render(t, ref); got != want {
 				t.Errorf("fast path and reference differ:\n%s", firstDiff(got, want))
 			}
 		})
 	}
+}
+
+// hostileLog is a log file laid out to mislead a reader that guesses
+// record boundaries: nested objects that start like records and carry
+// an errorCode, strings full of brackets, quotes and escaped quotes,
+// "eventVersion" and change event names inside strings, between real
+// failures and a real policy change.
+func hostileLog() *fstest.MapFile {
+	rec := func(i int, name, extra string) string {
+		return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u%d","accountId":"111122223333"},`+
+			`"eventTime":"2026-11-26T10:%02d:00Z","eventSource":"s3.amazonaws.com","eventName":%q,"awsRegion":"us-east-1",%s`+
+			`"requestParameters":{"bucketName":"b","key":"k%d"},"eventID":"hostile-%d","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+			i, i%60, name, extra, i, i)
+	}
+	denied := `"errorCode":"AccessDenied","errorMessage":` + fmt.Sprintf("%q", deny) + `,`
+	var recs []string
+	for i := range 40 {
+		recs = append(recs,
+			rec(4*i, "GetObject", `"userAgent":"}]}]},{\"eventVersion\":\"1.09\",\"errorCode\":\"AccessDenied\"},[[{{\\","x":[{"eventVersion":"1.08","errorCode":"AccessDenied","eventName":"PutObject"}],`),
+			rec(4*i+1, "PutObject", denied+`"s":"`+strings.Repeat(`\"`, i)+`{[`+strings.Repeat(`\\`, i)+`",`),
+			rec(4*i+2, "HeadObject", `"doc":"{\"Records\":[{\"eventVersion\":\"1\",\"errorCode\":\"x\",\"eventName\":\"PutBucketPolicy\"}]}","pad":"`+strings.Repeat("]", i)+`",`),
+			rec(4*i+3, "PutBucketPolicy", `"n":{"a":[[],[{}],{"z":"]]]]}}}}"}]},`))
+	}
+	return logFile(recs...)
 }
 
 // firstDiff shows the first line where two texts differ.
