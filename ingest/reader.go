@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,10 +22,12 @@ const readChunk = 64 << 10
 // Pools keeps the big per-Reader state (the record buffer, the input's
 // bufio.Reader and the gzip decompressor) for the next Reader once one is
 // closed, so that a scan of many inputs allocates it once per worker, not
-// once per input. It holds no data between uses and is safe for concurrent
-// use; create one per scan with NewPools and pass it in ReaderOptions.
+// once per input, and the needles compiled, once per scan. It holds no data
+// between uses and is safe for concurrent use; create one per scan with
+// NewPools and pass it in ReaderOptions.
 type Pools struct {
 	bufs, bufios, gzips sync.Pool
+	needles             sync.Map // needleKey -> *needleSet
 }
 
 // NewPools returns empty pools.
@@ -37,6 +40,20 @@ func NewPools() *Pools {
 	p.bufios.New = func() any { return bufio.NewReaderSize(nil, readChunk) }
 	p.gzips.New = func() any { return new(gzip.Reader) }
 	return p
+}
+
+// compiled returns compileNeedles(needles), compiled once per Pools.
+func (p *Pools) compiled(needles [][]byte) *needleSet {
+	var k []byte
+	for _, n := range needles {
+		k = binary.AppendUvarint(k, uint64(len(n)))
+		k = append(k, n...)
+	}
+	if set, ok := p.needles.Load(string(k)); ok {
+		return set.(*needleSet)
+	}
+	set, _ := p.needles.LoadOrStore(string(k), compileNeedles(needles))
+	return set.(*needleSet)
 }
 
 var (
@@ -158,7 +175,11 @@ func NewReader(r io.Reader, name string, opts ReaderOptions) *Reader {
 // that tests can reach buffer edges with small inputs.
 func newReader(r io.Reader, name string, opts ReaderOptions, limit, chunk int) *Reader {
 	rd := &Reader{name: name, keep: opts.Keep, pools: opts.Pools, src: r, limit: limit, chunk: chunk, mark: -1}
-	if opts.Keep != nil {
+	switch {
+	case opts.Keep == nil:
+	case opts.Pools != nil:
+		rd.needles = opts.Pools.compiled(opts.Needles)
+	default:
 		rd.needles = compileNeedles(opts.Needles)
 	}
 	return rd
