@@ -1,36 +1,40 @@
 #!/usr/bin/env bash
-# The throughput harness (issue 6). On the same generated archive, in one run,
-# it times (a) decompress-only with the scan's worker count (the floor), (b)
-# `denytrail scan --format ndjson`, (c) `zcat | jq` selecting records with an
-# errorCode (what a user would do by hand); it prints b/a, c/b and the peak
-# RSS of (b), and writes everything to bench/out/.
+# The throughput harness (issues 6 and 15). On the same generated archive, in
+# one run, it times (a) decompress-only with the scan's worker count (the
+# floor), and (b) `denytrail scan --format ndjson`, alternately, in pairs, so
+# that whatever else runs on the machine slows both sides of a pair alike;
+# then (c) `zcat | jq` selecting records with an errorCode once (what a user
+# would do by hand). For each pair it prints the speed ratio a/b (1 would be
+# a scan as fast as decompression alone), the CPU-time ratio and the load;
+# then the median of the pairs, c/b and the peak RSS of (b). Everything goes
+# to bench/out/ too.
 #
-#   bench/run.sh                      # a 2 GiB archive, each configuration twice
-#   bench/run.sh -s 512MiB -s 2GiB    # several sizes (flat memory shows here)
-#   bench/run.sh -r 3 -t 5 -w 2       # repeats, tries per repeat, workers
+#   bench/run.sh                      # a 2 GiB archive, 3 pairs
+#   bench/run.sh -s 1400MiB -s 2GiB   # several sizes (flat memory shows here)
+#   bench/run.sh -p 5 -w 2            # pairs, workers
 #   bench/run.sh -f 0.0025 -s 2GiB    # failure rate (default 0.01): findings, and
 #                                     # the memory they hold, grow with it
+#   bench/run.sh -J                   # without (c), which takes minutes
 #
-# Archives are generated once into bench/out/archive-SIZE and reused. Each
-# repeat runs (a) and (b) alternately -t times and keeps the fastest of each,
-# then (c) once. The CPU may be shared: read the ratios of one repeat
-# together, not absolute times; CPU-time ratios are steadier than wall ones.
+# Archives are generated once into bench/out/archive-SIZE and reused. Read
+# the ratios of one pair together, not absolute times; CPU-time ratios are
+# steadier than wall ones on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes=()
-repeat=2
-tries=3
+pairs=3
 rate=0.01
 workers=$(nproc)
-while getopts "s:r:t:w:f:h" opt; do
+jq_want=1
+while getopts "s:p:w:f:Jh" opt; do
 	case $opt in
 	s) sizes+=("$OPTARG") ;;
 	f) rate=$OPTARG ;;
-	r) repeat=$OPTARG ;;
-	t) tries=$OPTARG ;;
+	p) pairs=$OPTARG ;;
 	w) workers=$OPTARG ;;
-	*) sed -n '2,19p' "$0"; exit 2 ;;
+	J) jq_want=0 ;;
+	*) sed -n '2,22p' "$0"; exit 2 ;;
 	esac
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(2GiB)
@@ -52,13 +56,15 @@ need() {
 }
 if [ ! -x /usr/bin/time ]; then need time time || true; fi
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is needed for peak RSS"; exit 1; }
-jq_ok=1
-need jq jq || { jq_ok=0; echo "bench: jq is not installed and could not be: (c) is skipped"; }
+jq_ok=$jq_want
+if [ $jq_ok = 1 ]; then
+	need jq jq || { jq_ok=0; echo "bench: jq is not installed and could not be: (c) is skipped"; }
+fi
 
 echo "== denytrail throughput harness, $stamp"
 echo "machine: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 echo "commit:  $(git describe --always --dirty 2>/dev/null || echo unknown), $(go version | cut -d' ' -f3)"
-echo "workers: $workers, repeats: $repeat, tries: $tries, failure rate: $rate"
+echo "workers: $workers, pairs: $pairs, failure rate: $rate"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (before)"
 
 go build -o "$bin/denytrail" ./cmd/denytrail
@@ -92,44 +98,38 @@ for size in "${sizes[@]}"; do
 	find "$arc" -name '*.json.gz' -print0 | xargs -0 cat >/dev/null
 	echo
 	echo "== archive $arc: $files files, $((stored >> 20)) MiB stored"
-	for ((i = 1; i <= repeat; i++)); do
-		# (a) and (b) alternate $tries times; the fastest run of each counts,
-		# the one least disturbed by whatever else runs on the machine.
-		a=999999 a_cpu=999999 b=999999 b_cpu=999999 b_rss=0
-		for ((k = 1; k <= tries; k++)); do
-			timed "$bin/floor" -workers "$workers" "$arc" >"$out/floor-$tag.txt"
-			a=$(awk -v x="$a" -v y="$secs" 'BEGIN { print (y < x ? y : x) }')
-			a_cpu=$(awk -v x="$a_cpu" -v y="$cpu" 'BEGIN { print (y < x ? y : x) }')
-			set +e
-			timed "$bin/denytrail" scan --format ndjson --progress never --workers "$workers" "$arc" \
-				>"$out/scan-$tag.ndjson" 2>"$out/scan-$tag.stderr"
-			code=$?
-			set -e
-			if [ $code -ne 0 ] && [ $code -ne 3 ]; then
-				echo "scan exited $code:"; tail -5 "$out/scan-$tag.stderr"; exit 1
-			fi
-			b=$(awk -v x="$b" -v y="$secs" 'BEGIN { print (y < x ? y : x) }')
-			b_cpu=$(awk -v x="$b_cpu" -v y="$cpu" 'BEGIN { print (y < x ? y : x) }')
-			b_rss=$((rss_kb > b_rss ? rss_kb : b_rss))
-		done
-		plain=$(sed -E 's/.* ([0-9]+) bytes decompressed.*/\1/' "$out/floor-$tag.txt")
-		findings=$(wc -l <"$out/scan-$tag.ndjson")
-		c=""
-		if [ $jq_ok = 1 ]; then
-			timed bash -c "find '$arc' -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c '.Records[]? | select(.errorCode)' >'$out/jq-$tag.ndjson'"
-			c=$secs
-			failed=$(wc -l <"$out/jq-$tag.ndjson")
+	ratios=() cpus=() b_rss=0
+	for ((i = 1; i <= pairs; i++)); do
+		load=$(cut -d' ' -f1 /proc/loadavg)
+		timed "$bin/floor" -workers "$workers" "$arc" >"$out/floor-$tag.txt"
+		a=$secs a_cpu=$cpu
+		set +e
+		timed "$bin/denytrail" scan --format ndjson --progress never --workers "$workers" "$arc" \
+			>"$out/scan-$tag.ndjson" 2>"$out/scan-$tag.stderr"
+		code=$?
+		set -e
+		if [ $code -ne 0 ] && [ $code -ne 3 ]; then
+			echo "scan exited $code:"; tail -5 "$out/scan-$tag.stderr"; exit 1
 		fi
-		echo "-- repeat $i, load $(cut -d' ' -f1 /proc/loadavg); (a), (b): fastest of $tries"
-		awk -v p="$plain" -v a="$a" -v ac="$a_cpu" -v b="$b" -v bc="$b_cpu" -v c="$c" -v rss="$b_rss" -v f="$findings" -v fl="${failed:-}" 'BEGIN {
-			printf "   (a) floor, decompress only   %7.2fs  %6.2f GB/s  cpu %6.2fs\n", a, p/a/1e9, ac
-			printf "   (b) denytrail scan --ndjson  %7.2fs  %6.2f GB/s  cpu %6.2fs  peak RSS %.0f MiB  %d findings\n", b, p/b/1e9, bc, rss/1024, f
-			if (c != "") printf "   (c) zcat | jq errorCode      %7.2fs  %6.2f GB/s  %d records with an errorCode\n", c, p/c/1e9, fl
-			printf "   b/a = %.2f: scan runs at %.2f of the floor speed (cpu time b/a = %.2f)", b/a, a/b, bc/ac
-			if (c != "") printf "; c/b = %.1f", c/b
-			printf "\n"
+		b=$secs b_cpu=$cpu
+		b_rss=$((rss_kb > b_rss ? rss_kb : b_rss))
+		plain=$(sed -E 's/.* ([0-9]+) bytes decompressed.*/\1/' "$out/floor-$tag.txt")
+		r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a/b }')
+		rc=$(awk -v a="$a_cpu" -v b="$b_cpu" 'BEGIN { printf "%.2f", a/b }')
+		ratios+=("$r") cpus+=("$rc")
+		awk -v i="$i" -v l="$load" -v p="$plain" -v a="$a" -v ac="$a_cpu" -v b="$b" -v bc="$b_cpu" -v r="$r" -v rc="$rc" -v rss="$rss_kb" 'BEGIN {
+			printf "-- pair %d, load %s: (a) floor %.2fs %.2f GB/s cpu %.2fs; (b) scan %.2fs %.2f GB/s cpu %.2fs, peak RSS %.0f MiB: a/b = %s (cpu %s)\n", i, l, a, p/a/1e9, ac, b, p/b/1e9, bc, rss/1024, r, rc
 		}'
 	done
+	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+	findings=$(wc -l <"$out/scan-$tag.ndjson")
+	echo "   scan speed / floor speed (a/b): ${ratios[*]}, median $(median "${ratios[@]}"); CPU time a/b: ${cpus[*]}, median $(median "${cpus[@]}")"
+	echo "   scan: $findings findings, peak RSS $((b_rss / 1024)) MiB"
+	if [ $jq_ok = 1 ]; then
+		timed bash -c "find '$arc' -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -c '.Records[]? | select(.errorCode)' >'$out/jq-$tag.ndjson'"
+		failed=$(wc -l <"$out/jq-$tag.ndjson")
+		awk -v c="$secs" -v b="$b" -v f="$failed" 'BEGIN { printf "   (c) zcat | jq errorCode %.2fs, %d records with an errorCode: c/b = %.1f (b of the last pair)\n", c, f, c/b }'
+	fi
 done
 echo
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (after)"
