@@ -6,32 +6,52 @@ package ingest
 // which pays where blockMasks is vectorised.
 const masksWalk = true
 
-// blockMasksAsm is blockMasksGo in SSE2 (every amd64 CPU has it).
+// avx2 says the CPU runs the AVX2 versions (32 bytes per compare); every
+// amd64 CPU runs the SSE2 ones (16). Read-only after initialisation.
+var avx2 = cpuAVX2()
+
+func cpuAVX2() bool
+
+// blockMasksSSE2 and blockMasksAVX2 are blockMasksGo in assembly.
 //
 //go:noescape
-func blockMasksAsm(p *byte, n int, out *[4]uint64)
+func blockMasksSSE2(p *byte, n int, out *[4]uint64)
+
+//go:noescape
+func blockMasksAVX2(p *byte, n int, out *[4]uint64)
 
 // blockMasks fills out[k] with the masks of the k-th 64-byte block of b,
 // for as many whole blocks as b and out hold (see blockMasksGo).
 func blockMasks(b []byte, out [][4]uint64) int {
 	n := min(len(b)/64, len(out))
-	if n > 0 {
-		blockMasksAsm(&b[0], n, &out[0])
+	switch {
+	case n == 0:
+	case avx2:
+		blockMasksAVX2(&b[0], n, &out[0])
+	default:
+		blockMasksSSE2(&b[0], n, &out[0])
 	}
 	return n
 }
 
-// anchorMasksAsm is anchorMasksGo in SSE2.
+// anchorMasksSSE2 and anchorMasksAVX2 are anchorMasksGo in assembly.
 //
 //go:noescape
-func anchorMasksAsm(p *byte, n int, anchors *[8]byte, out *uint64)
+func anchorMasksSSE2(p *byte, n int, anchors *[8]byte, out *uint64)
+
+//go:noescape
+func anchorMasksAVX2(p *byte, n int, anchors *[8]byte, out *uint64)
 
 // anchorMasks fills out[k] with the mask of the bytes of the k-th 64-byte
 // block of b equal to one of anchors (see anchorMasksGo).
 func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int {
 	n := min(len(b)/64, len(out))
-	if n > 0 {
-		anchorMasksAsm(&b[0], n, anchors, &out[0])
+	switch {
+	case n == 0:
+	case avx2:
+		anchorMasksAVX2(&b[0], n, anchors, &out[0])
+	default:
+		anchorMasksSSE2(&b[0], n, anchors, &out[0])
 	}
 	return n
 }
