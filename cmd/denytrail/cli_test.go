@@ -91,3 +91,22 @@ func TestBuildInfo(t *testing.T) {
 		t.Errorf("without build info:\n%s", got)
 	}
 }
+
+func TestExplain(t *testing.T) {
+	c := awsContext{profile: "audit", region: "eu-west-1"}
+	for _, tc := range []struct{ in, want string }{
+		{"s3://b/: s3://b/: listing AWSLogs/: operation error S3: ListObjectsV2, https response error StatusCode: 403, RequestID: R1, HostID: dGhpcyBpcyBhIGJsb2I+Lz0=, api error AccessDenied: Access Denied",
+			"s3://b/: listing AWSLogs/: operation error S3: ListObjectsV2, https response error StatusCode: 403, RequestID: R1, api error AccessDenied: Access Denied"},
+		{"cloudtrail://us-east-1: operation error CloudTrail: LookupEvents, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found; events back to X were not read",
+			`cloudtrail://us-east-1: no AWS credentials found (profile "audit", region eu-west-1): run aws sso login --profile NAME, set AWS_PROFILE, or pass --profile NAME (or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); events back to X were not read`},
+		{"s3://b/: operation error S3: HeadBucket, get identity: get credentials: failed to refresh cached credentials, refresh cached SSO token failed, InvalidGrantException",
+			`s3://b/: the AWS credentials have expired (profile "audit", region eu-west-1): run aws sso login --profile audit, or refresh them, and run again`},
+		{"cloudtrail://ap-south-9: operation error CloudTrail: LookupEvents, https response error: dial tcp: lookup cloudtrail.ap-south-9.amazonaws.com on 127.0.0.53:53: no such host",
+			"cloudtrail://ap-south-9: cannot resolve cloudtrail.ap-south-9.amazonaws.com: is the Region right (eu-west-1)? Check --region, AWS_REGION and the source URL"},
+		{"plain: message", "plain: message"},
+	} {
+		if got := explain(tc.in, c); got != tc.want {
+			t.Errorf("explain(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -85,7 +85,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		code, err = ee.code, ee.err
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "denytrail: %s\n", blameEnv(err.Error(), e.fromEnv))
+		if e.debug {
+			fmt.Fprintf(stderr, "denytrail: debug: error in full: %v\n", err)
+		}
+		fmt.Fprintf(stderr, "denytrail: %s\n", blameEnv(explain(err.Error(), e.awsContextOf()), e.fromEnv))
 	}
 	return code
 }
@@ -97,6 +100,9 @@ type env struct {
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 	fromEnv        map[string]string // flag name -> the DENYTRAIL_ variable that set it
+
+	profile string // the --profile of the command, for error hints
+	region  string // its first --region
 
 	debug   bool // --debug
 	quiet   bool // -q/--quiet

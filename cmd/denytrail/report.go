@@ -54,10 +54,8 @@ const (
 )
 
 func newReportCmd(e *env) *cobra.Command {
-	var (
-		o   reportFlags
-		src sourceFlags
-	)
+	var o reportFlags
+	src := sourceFlags{env: e}
 	cmd := &cobra.Command{
 		Use:   "report --day YYYY-MM-DD|yesterday [flags] SOURCE...",
 		Short: "Write the daily report of one UTC day: what is new, what jumped, what stopped",

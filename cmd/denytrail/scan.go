@@ -141,8 +141,8 @@ func newScanCmd(e *env) *cobra.Command {
 	var (
 		out outputFlags
 		flt filterFlags
-		src sourceFlags
 	)
+	src := sourceFlags{env: e}
 	cmd := &cobra.Command{
 		Use:   "scan [flags] SOURCE...",
 		Short: "Scan CloudTrail records for denied uploads and KMS calls",
@@ -192,6 +192,7 @@ denytrail scan --since 12h cloudtrail://us-east-1,eu-west-1`),
 
 // sourceFlags configure remote sources.
 type sourceFlags struct {
+	env         *env // when set, told the profile and region, for error hints
 	profile     string
 	regions     []string
 	accounts    []string
@@ -202,6 +203,12 @@ type sourceFlags struct {
 
 // options are the remote sources' settings for events in [since, until].
 func (o *sourceFlags) options(since, until time.Time, allFailures bool) *sourceOptions {
+	if o.env != nil {
+		o.env.profile = o.profile
+		if len(o.regions) > 0 {
+			o.env.region = o.regions[0]
+		}
+	}
 	return &sourceOptions{
 		Profile:     o.profile,
 		Regions:     o.regions,
@@ -351,7 +358,10 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 		if res.Interrupted && strings.HasSuffix(p.Reason, context.Canceled.Error()) {
 			continue // cut short by the interrupt, which is said once
 		}
-		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+		if e.debug {
+			fmt.Fprintf(e.stderr, "denytrail: debug: skipped in full: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
+		}
+		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(explain(p.Reason, e.awsContextOf())))
 	}
 	for _, p := range res.Stats.Notes {
 		e.notef("%s: %s", report.Terminal(p.Input), report.Terminal(p.Reason))
