@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"time"
 
 	"github.com/denytrail/denytrail/classify"
@@ -8,6 +9,11 @@ import (
 
 // fixtureTime is the base time of the fixture findings.
 var fixtureTime = time.Date(2024, 10, 17, 21, 48, 45, 0, time.UTC)
+
+// fixtureCommand is a command whose words need no quoting.
+func fixtureCommand(kind classify.CommandKind, summary string, argv ...string) classify.Command {
+	return classify.Command{Kind: kind, Summary: summary, Argv: argv, Line: strings.Join(argv, " ")}
+}
 
 // fixtureReport is a fixed report covering several layers, a correlated
 // S3/KMS incident, a finding without evidence, skipped inputs and notes.
@@ -29,8 +35,14 @@ func fixtureReport() *Report {
 				`errorMessage says "no resource-based policy allows"`,
 			},
 			Remediation: "Allow arn:aws:sts::111122223333:assumed-role/Uploader/ci kms:GenerateDataKey in the key policy of arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab.",
-			Related:     []string{"7e3a9c1e-1111-4c2a-9e0b-000000000003", "0b8d2f44-2222-4f7e-8a11-000000000004"},
-			Origin:      "s3://trail-logs/AWSLogs/111122223333/CloudTrail/us-east-1/2024/10/17/f.json.gz#12",
+			Cause:       "The key policy of key …/1234abcd-12ab-34cd-56ef-1234567890ab in account 444455556666 does not allow role Uploader to use it for kms:GenerateDataKey.",
+			Commands: []classify.Command{
+				fixtureCommand(classify.Check, "read the key policy", "aws", "kms", "get-key-policy", "--key-id",
+					"arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab", "--policy-name", "default",
+					"--query", "Policy", "--output", "text"),
+			},
+			Related: []string{"7e3a9c1e-1111-4c2a-9e0b-000000000003", "0b8d2f44-2222-4f7e-8a11-000000000004"},
+			Origin:  "s3://trail-logs/AWSLogs/111122223333/CloudTrail/us-east-1/2024/10/17/f.json.gz#12",
 		},
 		{
 			EventID: "7e3a9c1e-1111-4c2a-9e0b-000000000001", EventTime: at(0),
@@ -42,7 +54,13 @@ func fixtureReport() *Report {
 			Layer: classify.LayerOrgControls, Control: classify.ControlSCP, Confidence: classify.High,
 			Evidence:    []string{`errorMessage says "explicit deny in a service control policy"`},
 			Remediation: "Find the SCP that denies s3:PutObject to arn:aws:iam::111122223333:user/alice on arn:aws:s3:::reports/q3.csv.",
-			Origin:      "logs/2024-10-17.json#3",
+			Cause:       "A service control policy denies s3:PutObject to user alice on reports/q3.csv.",
+			Commands: []classify.Command{
+				fixtureCommand(classify.Check, "list the SCPs of the account", "aws", "organizations", "list-policies-for-target",
+					"--target-id", "111122223333", "--filter", "SERVICE_CONTROL_POLICY"),
+				fixtureCommand(classify.Fix, "detach the SCP", "aws", "organizations", "detach-policy", "--policy-id", "p-examplescp1", "--target-id", "111122223333"),
+			},
+			Origin: "logs/2024-10-17.json#3",
 		},
 		{
 			EventID: "7e3a9c1e-1111-4c2a-9e0b-000000000002", EventTime: at(4),

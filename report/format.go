@@ -61,9 +61,15 @@ func unknownFormat(s string) error {
 	return fmt.Errorf("unknown output format %q (valid: %s)", s, strings.Join(names, ", "))
 }
 
-// Render writes r to w in format f (the empty Format is Table). It returns
-// the first write error, naming the format.
+// Render writes r to w in format f (the empty Format is Table) with the
+// default Options: DefaultWidth columns, no colour, no findings table. It
+// returns the first write error, naming the format.
 func Render(w io.Writer, f Format, r *Report) error {
+	return RenderOptions(w, f, r, Options{})
+}
+
+// RenderOptions is Render laid out as o says.
+func RenderOptions(w io.Writer, f Format, r *Report, o Options) error {
 	if r == nil {
 		return errors.New("render report: nil report")
 	}
@@ -79,7 +85,7 @@ func Render(w io.Writer, f Format, r *Report) error {
 	switch f {
 	case Table, "":
 		f = Table
-		err = renderTable(sw, r)
+		renderTable(sw, r, o)
 	case JSON:
 		err = renderJSON(sw, r)
 	case NDJSON:
@@ -87,7 +93,7 @@ func Render(w io.Writer, f Format, r *Report) error {
 	case CSV:
 		err = renderCSV(sw, r)
 	case Markdown:
-		renderMarkdown(sw, r)
+		renderMarkdown(sw, r, o)
 	case OCSF:
 		err = renderOCSF(sw, r)
 	case ASFF:

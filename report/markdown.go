@@ -12,7 +12,7 @@ import (
 // table, one section per layer with its findings and what to check next,
 // then skipped inputs and notes. Every value in a table cell or
 // list item passes through mdEscape (via mdRow and mdItem).
-func renderMarkdown(w *stickyWriter, r *Report) {
+func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 	st, sum := r.Stats, r.Summary
 
 	w.printf("# denytrail report\n\n## What was read\n\n")

@@ -2,31 +2,29 @@ package report
 
 import (
 	"strconv"
+	"strings"
 	"time"
-
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/denytrail/denytrail/classify"
 )
 
-// Widths of the patterns table's free-text columns.
-const (
-	maxPatterns  = 50 // patterns listed in the table and Markdown formats
-	widthPattern = 12
-)
+// maxPatterns is how many patterns the Markdown tables list.
+const maxPatterns = 50
 
 // patternNote is what the human formats say about a pattern beyond its
 // counts: the change before its first denial, and the change after which
 // its denials stopped, each as raw text (the caller escapes it).
 type patternNote struct {
 	before, stopped string
-	// short forms for the terminal, already escaped (see changeShort)
-	beforeShort, stoppedShort string
-	remediation               string // of the pattern's first finding
+	// the changes themselves, for the terminal's short form (changeShort)
+	beforeChange, stoppedChange *classify.Change
+	remediation                 string              // of the pattern's first finding
+	confidence                  classify.Confidence // of the pattern's first finding
+	cause                       string              // of the first finding that has one
 }
 
 // patternNotes collects, per pattern ID, the changes its findings carry
-// and the remediation of its first finding.
+// and the remediation and confidence of its first finding.
 func patternNotes(r *Report) map[string]patternNote {
 	notes := map[string]patternNote{}
 	first := map[string]time.Time{}
@@ -39,17 +37,21 @@ func patternNotes(r *Report) map[string]patternNote {
 		if !seen || f.EventTime.Before(first[id]) {
 			first[id] = f.EventTime
 			n.remediation = f.Remediation
+			n.confidence = f.Confidence
 			for _, c := range f.Changes {
 				if c.Relation == classify.ChangeBefore {
 					n.before = changeText(c)
-					n.beforeShort = changeShort(c)
+					n.beforeChange = &c
 				}
 			}
+		}
+		if n.cause == "" {
+			n.cause = f.Cause
 		}
 		for _, c := range f.Changes {
 			if c.Relation == classify.ChangeStopped {
 				n.stopped = changeText(c)
-				n.stoppedShort = changeShort(c)
+				n.stoppedChange = &c
 			}
 		}
 		notes[id] = n
@@ -58,20 +60,41 @@ func patternNotes(r *Report) map[string]patternNote {
 }
 
 // changeShort is a change for a terminal line, escaped: without its
-// target (the pattern's row names the resource), the principal clipped.
-func changeShort(c classify.Change) string {
-	s := cell(c.EventName, widthAction) + " at " + timeText(c.EventTime) + " by " + cellARN(c.Principal, widthPrincipal)
-	switch c.Relation {
-	case classify.ChangeBefore:
-		if c.Lead != "" {
-			s += ", " + cell(c.Lead, 16) + " before the first denial"
-		}
-	case classify.ChangeStopped:
-		if c.Lead != "" {
-			s += "; the last denial " + cell(c.Lead, 16) + " later"
-		}
+// target (the pattern's block names the resource), how long before the
+// first denial (or after the last) first, the principal by name.
+// Its time has no date when it falls on day.
+func changeShort(c *classify.Change, day string) string {
+	if c == nil {
+		return ""
+	}
+	s := termEscape(orDash(c.EventName))
+	if c.Relation == classify.ChangeBefore && c.Lead != "" {
+		s += " " + termEscape(c.Lead) + " before the first denial"
+	}
+	at := timeText(c.EventTime)
+	if day != "" && c.EventTime.UTC().Format(time.DateOnly) == day {
+		at = c.EventTime.UTC().Format("15:04:05Z")
+	}
+	s += ", at " + at
+	if c.Principal != "" {
+		s += ", by " + termEscape(actorName(c.Principal))
+	}
+	if c.Relation == classify.ChangeStopped && c.Lead != "" {
+		s += "; the last denial " + termEscape(c.Lead) + " later"
 	}
 	return s
+}
+
+// actorName is who made a change, for a short line: the session of an
+// assumed role (usually the person, with SSO) and the role, or the
+// readable principal name.
+func actorName(arn string) string {
+	if _, res, ok := strings.Cut(arn, ":assumed-role/"); ok && strings.HasPrefix(arn, "arn:") {
+		if role, session, ok := strings.Cut(res, "/"); ok && session != "" {
+			return session + " (role " + role + ")"
+		}
+	}
+	return principalName(arn)
 }
 
 // changesCell is the "what changed" cell of a pattern: the change before
@@ -95,53 +118,6 @@ func patternsOf(r *Report) []classify.Pattern {
 		return classify.Patterns(r.Findings)
 	}
 	return r.Patterns
-}
-
-// patternsTable writes the patterns of a terminal report, the largest
-// first; every log-derived value passes through termEscape (cell).
-func patternsTable(w *stickyWriter, r *Report) error {
-	ps := patternsOf(r)
-	notes := patternNotes(r)
-	w.printf("%s, the largest first:\n", plural(int64(len(ps)), "pattern", "patterns"))
-	t := newTable(w, []tw.Align{tw.AlignRight})
-	t.Header("COUNT", "LAYER/CONTROL", "ROLE", "ACTION", "RESOURCE", "FIRST SEEN", "LAST SEEN", "PATTERN")
-	var changed []string
-	for i, p := range ps {
-		if i == maxPatterns {
-			break
-		}
-		if err := t.Append([]string{
-			strconv.Itoa(p.Count),
-			cell(layerText(classify.Finding{Layer: p.Layer, Control: p.Control}), widthLayer),
-			cellARN(p.Principal, widthPrincipal),
-			cell(p.Action, widthAction),
-			cellARN(p.Resource, widthResource),
-			timeText(p.FirstSeen), timeText(p.LastSeen),
-			cell(p.ID, widthPattern),
-		}); err != nil {
-			return err
-		}
-		n := notes[p.ID]
-		if n.beforeShort != "" {
-			changed = append(changed, termEscape(p.ID)+" before: "+n.beforeShort)
-		}
-		if n.stoppedShort != "" {
-			changed = append(changed, termEscape(p.ID)+" stopped after: "+n.stoppedShort)
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	if len(ps) > maxPatterns {
-		w.printf("... and %d more patterns (all of them are in --format json)\n", len(ps)-maxPatterns)
-	}
-	if len(changed) > 0 {
-		w.printf("What changed:\n")
-		for _, c := range changed {
-			w.printf("  %s\n", c)
-		}
-	}
-	return nil
 }
 
 // markdownPatterns writes the patterns section of the Markdown report:

@@ -54,8 +54,12 @@ func TestPatternsLeadTheHumanFormats(t *testing.T) {
 	before := "before: PutBucketPolicy on reports at 2024-10-17T21:46:45Z by arn:aws:iam::111122223333:user/admin, 2m0s before the first denial"
 	stopped := "stopped after: PutBucketPolicy on reports at 2024-10-17T21:57:45Z by arn:aws:iam::111122223333:user/admin; the denials stopped after it (the last 1m0s later)"
 	for _, f := range []Format{Table, Markdown} {
-		out := render(t, f, r)
-		i, j := strings.Index(out, r.Patterns[0].ID), strings.Index(out, "FINDINGS")
+		var b bytes.Buffer
+		if err := RenderOptions(&b, f, r, Options{Width: 200}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		i, j := strings.Index(out, r.Patterns[0].ID), strings.Index(out, "\nSummary")
 		if f == Markdown {
 			j = strings.Index(out, "## Summary")
 		}
@@ -68,8 +72,8 @@ func TestPatternsLeadTheHumanFormats(t *testing.T) {
 					t.Errorf("%s lacks %q:\n%s", f, want, out)
 				}
 			}
-		} else if !strings.Contains(out, " before: PutBucketPolicy at 2024-10-17T21:46:45Z by arn:aws:iam::111122223333:user/admin, 2m0s before the first denial") ||
-			!strings.Contains(out, " stopped after: PutBucketPolicy at 2024-10-17T21:57:45Z by arn:aws:iam::111122223333:user/admin; the last denial 1m0s later") {
+		} else if !strings.Contains(out, "     before   PutBucketPolicy 2m0s before the first denial, at 21:46:45Z, by admin (user, 111122223333)\n") ||
+			!strings.Contains(out, "     stopped  PutBucketPolicy, at 21:57:45Z, by admin (user, 111122223333); the last denial 1m0s later\n") {
 			t.Errorf("%s lacks the change before the pattern:\n%s", f, out)
 		}
 	}

@@ -294,38 +294,3 @@ func TestLongListsAreCountedNotDropped(t *testing.T) {
 		}
 	}
 }
-
-func TestClip(t *testing.T) {
-	for _, tc := range []struct {
-		in    string
-		width int
-		want  string
-	}{
-		{"short", 10, "short"},
-		{"0123456789abcdefghij", 10, "012…efghij"},
-		{"日本語日本語日本語日本語", 6, "日本…日本語"},
-	} {
-		if got := clip(tc.in, tc.width); got != tc.want {
-			t.Errorf("clip(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
-		}
-	}
-	for _, tc := range []struct {
-		in    string
-		width int
-		want  string
-	}{
-		{"arn:aws:iam::111122223333:user/alice", 46, "arn:aws:iam::111122223333:user/alice"},
-		{"arn:aws:sts::999988887777:assumed-role/Partner/upload", 46, "sts::999988887777:assumed-role/Partner/upload"},
-		{"arn:aws:sts::999988887777:assumed-role/AVeryLongRoleNameIndeed/session-1234", 46, "sts::999988887777:assumed-ro…deed/session-1234"},
-		{"arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", 60, "arn:aws-cn:kms:cn-north-1:111122223333:key/1234…1234567890ab"},
-		{"bucket/a/very/long/key/name/that/goes/on/file.txt", 30, "bucket/a/ve…t/goes/on/file.txt"},
-	} {
-		got := clipARN(tc.in, tc.width)
-		if got != tc.want {
-			t.Errorf("clipARN(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
-		}
-		if n := len([]rune(got)); n > tc.width || (strings.Contains(got, "…") && n != tc.width) {
-			t.Errorf("clipARN(%q, %d) is %d wide, want at most %[2]d and no narrower than needed", tc.in, tc.width, n)
-		}
-	}
-}
