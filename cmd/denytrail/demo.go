@@ -35,7 +35,8 @@ denytrail demo -o ndjson | jq -r .layer | sort | uniq -c`),
 			if err != nil {
 				return usageError(cmd, "%v", err)
 			}
-			return scanAndReport(cmd.Context(), e, flt.config(since, until), []ingest.Source{ingest.FS(demo.FS(), "demo")}, format, &out)
+			return scanAndReport(cmd.Context(), e, flt.config(since, until), []ingest.Source{ingest.FS(demo.FS(), "demo")}, format, &out,
+				explainPointer(nil, since, until, &flt, nil, true))
 		},
 	}
 	out.register(cmd)

@@ -11,6 +11,7 @@ import (
 )
 
 func newExplainCmd(e *env) *cobra.Command {
+	var xf explainFlags
 	cmd := &cobra.Command{
 		Use:   "explain [FILE|-]...",
 		Short: "Explain each failed call in the input in full",
@@ -22,18 +23,18 @@ configuration changes before it, every piece of evidence, the remediation,
 and the fields of the event it read.`,
 		Example: indent(`
 denytrail explain event.json
+denytrail explain --pattern 1d6fd955d28e --since 2026-11-26 ./logs
+denytrail explain --demo --pattern 1d6fd955d28e
 aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=GenerateDataKey | denytrail explain`),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				args = []string{"-"}
-			}
-			sources, err := openSources(cmd.Context(), e, args, &sourceOptions{})
+			sources, since, until, err := xf.sources(cmd, e, args)
 			if err != nil {
 				return err
 			}
 			fields := map[string][]report.Field{}
 			cfg := scan.Config{
 				Filter: classify.Filter{AllFailures: true},
+				Since:  since, Until: until, Window: xf.flt.corrWindow,
 				Observe: func(ev *classify.Event, _ classify.Verdict, origin string) {
 					var fs []report.Field
 					for _, f := range classify.Fields(ev) {
@@ -46,10 +47,14 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 			if err != nil {
 				return err
 			}
-			if len(res.Findings) == 0 {
+			shown, more := xf.keep(res.Findings)
+			switch {
+			case len(res.Findings) == 0:
 				fmt.Fprintln(e.stdout, "No failed calls in the input.")
+			case len(shown) == 0:
+				fmt.Fprintf(e.stdout, "No finding of pattern %s in the input.\n", report.Terminal(xf.pattern))
 			}
-			for i, f := range res.Findings {
+			for i, f := range shown {
 				if i > 0 {
 					fmt.Fprintln(e.stdout)
 				}
@@ -57,11 +62,13 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 					return &exitError{code: exitFailure, err: err}
 				}
 			}
+			explainMore(e.stdout, xf.pattern, more)
 			if len(res.Stats.Skipped) > 0 {
 				return &exitError{code: exitSkipped}
 			}
 			return nil
 		},
 	}
+	xf.register(cmd)
 	return cmd
 }

@@ -28,6 +28,7 @@ type outputFlags struct {
 	// awsConfig loads the configuration for --securityhub; nil means the
 	// SDK's default chain.
 	awsConfig func(context.Context) (aws.Config, error)
+	table     tableOptions
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
@@ -40,6 +41,7 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	f.BoolVar(&o.securityHub, "securityhub", false, "also import the findings into AWS Security Hub (ASFF, one per pattern, updated on re-runs; needs securityhub:BatchImportFindings)")
 	cmd.RegisterFlagCompletionFunc("output", fixedCompletion(formatNames()))
 	cmd.RegisterFlagCompletionFunc("progress", fixedCompletion("auto, always, never"))
+	o.table.register(cmd)
 }
 
 // parse validates the output flags, the output file included, before any
@@ -292,7 +294,8 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	if err != nil {
 		return err
 	}
-	return scanAndReport(ctx, e, flt.config(since, until), sources, format, out)
+	return scanAndReport(ctx, e, flt.config(since, until), sources, format, out,
+		explainPointer(args, since, until, flt, src, false))
 }
 
 // openSources maps every SOURCE argument to a source; a bad one is exit 1.
@@ -414,13 +417,14 @@ func noInputError(sources []ingest.Source, since, until time.Time) error {
 }
 
 // scanAndReport runs the scan, writes the report and decides the exit code.
-func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, format report.Format, out *outputFlags) error {
+// explain is the report's pointer to explain (Options.Explain).
+func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, format report.Format, out *outputFlags, explain func(string) string) error {
 	res, err := runPipeline(ctx, e, cfg, sources, out.progress)
 	if err != nil {
 		return err
 	}
 	rep := report.New(res.Stats, res.Findings)
-	if err := writeReport(e.stdout, out.file, format, rep); err != nil {
+	if err := writeReport(e.stdout, out.file, format, rep, out.table, explain); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	var delivery error
@@ -445,10 +449,11 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 	return nil
 }
 
-// writeReport renders to stdout, or to path with writeFileAtomic.
-func writeReport(stdout io.Writer, path string, format report.Format, rep *report.Report) error {
+// writeReport renders to stdout, or to path with writeFileAtomic, laid
+// out for where it goes (see tableOptions.options).
+func writeReport(stdout io.Writer, path string, format report.Format, rep *report.Report, t tableOptions, explain func(string) string) error {
 	if path == "" || path == "-" {
-		return report.Render(stdout, format, rep)
+		return report.RenderOptions(stdout, format, rep, t.options(stdout, explain))
 	}
-	return writeFileAtomic(path, func(w io.Writer) error { return report.Render(w, format, rep) })
+	return writeFileAtomic(path, func(w io.Writer) error { return report.RenderOptions(w, format, rep, t.options(w, explain)) })
 }
