@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -163,6 +162,14 @@ type tableOptions struct {
 	wide, findings bool
 }
 
+// getenv is lookup as os.Getenv.
+func getenv(lookup func(string) (string, bool)) func(string) string {
+	return func(k string) string {
+		v, _ := lookup(k)
+		return v
+	}
+}
+
 func (o *tableOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.findings, "findings", false, "table format: add the table of findings (the first 50)")
@@ -171,10 +178,10 @@ func (o *tableOptions) register(cmd *cobra.Command) {
 
 // options lays out the report for w: its width (the terminal's, else
 // $COLUMNS, else 100), colour on a terminal unless NO_COLOR is set.
-func (o *tableOptions) options(w io.Writer, explain func(string) string) report.Options {
+func (o *tableOptions) options(w io.Writer, e *env, explain func(string) string) report.Options {
 	return report.Options{
-		Width:    report.TerminalWidth(w, os.Getenv),
-		Color:    report.UseColor(w, os.Getenv),
+		Width:    report.TerminalWidth(w, getenv(e.lookupEnv)),
+		Color:    report.UseColor(w, getenv(e.lookupEnv)),
 		Findings: o.findings,
 		Wide:     o.wide,
 		Explain:  explain,

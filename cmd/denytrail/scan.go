@@ -424,7 +424,7 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 		return err
 	}
 	rep := report.New(res.Stats, res.Findings)
-	if err := writeReport(e.stdout, out.file, format, rep, out.table, explain); err != nil {
+	if err := writeReport(e, out.file, format, rep, out.table, explain); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	var delivery error
@@ -451,9 +451,9 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 
 // writeReport renders to stdout, or to path with writeFileAtomic, laid
 // out for where it goes (see tableOptions.options).
-func writeReport(stdout io.Writer, path string, format report.Format, rep *report.Report, t tableOptions, explain func(string) string) error {
+func writeReport(e *env, path string, format report.Format, rep *report.Report, t tableOptions, explain func(string) string) error {
 	if path == "" || path == "-" {
-		return report.RenderOptions(stdout, format, rep, t.options(stdout, explain))
+		return report.RenderOptions(e.stdout, format, rep, t.options(e.stdout, e, explain))
 	}
-	return writeFileAtomic(path, func(w io.Writer) error { return report.RenderOptions(w, format, rep, t.options(w, explain)) })
+	return writeFileAtomic(path, func(w io.Writer) error { return report.RenderOptions(w, format, rep, t.options(w, e, explain)) })
 }
