@@ -86,7 +86,7 @@ func (o *explainFlags) keep(fs []classify.Finding) ([]classify.Finding, int) {
 
 // isRemote reports whether a SOURCE argument is read over the network.
 func isRemote(arg string) bool {
-	return strings.HasPrefix(arg, "s3://") || strings.HasPrefix(arg, "cloudtrail://")
+	return strings.HasPrefix(arg, "s3://") || strings.HasPrefix(arg, "cloudtrail://") || strings.HasPrefix(arg, "athena://")
 }
 
 // explainPointer returns the report's Options.Explain for a scan of args
@@ -124,6 +124,13 @@ func explainPointer(args []string, since, until time.Time, flt *filterFlags, src
 		}
 		if src.endpointURL != "" {
 			tail = append(tail, "--endpoint-url", src.endpointURL)
+		}
+		for _, f := range [...]struct{ name, value string }{
+			{"--athena-workgroup", src.athena.Workgroup}, {"--athena-output", src.athena.Output}, {"--athena-catalog", src.athena.Catalog},
+		} {
+			if f.value != "" {
+				tail = append(tail, f.name, f.value)
+			}
 		}
 	}
 	if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") }) {
