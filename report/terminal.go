@@ -76,10 +76,24 @@ func textWidth(s string) int { return runewidth.StringWidth(s) }
 
 // elideLeft shortens s to at most width columns by dropping its start and
 // putting "…" in its place: the end of an ARN, a key or a path (the name)
-// is what tells them apart. s is returned whole when it fits or width < 2.
+// is what tells them apart. It cuts after a ":" or "/" when that keeps at
+// least half the width (…key/1234abcd-…, never the middle of a name), else
+// wherever it must. s is returned whole when it fits or width < 2.
 func elideLeft(s string, width int) string {
 	if textWidth(s) <= width || width < 2 {
 		return s
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != ':' && s[i] != '/' {
+			continue
+		}
+		rest := s[i+1:]
+		if w := textWidth(rest) + 1; w <= width {
+			if w*2 >= width {
+				return "…" + rest
+			}
+			break
+		}
 	}
 	r := []rune(s)
 	w := 1 // the ellipsis
@@ -120,6 +134,9 @@ func wrapWords(s string, width, maxLines int) []string {
 	var lines []string
 	cur, cut := "", false
 	for _, word := range strings.Fields(s) {
+		if room := width - textWidth(cur) - 1; cur != "" && textWidth(word) > width && room*2 >= width {
+			word = elideLeft(word, room) // too long for any line: shorten it to end this one
+		}
 		word = elideLeft(word, width)
 		if cur != "" && textWidth(cur)+1+textWidth(word) > width {
 			lines = append(lines, cur)

@@ -38,7 +38,7 @@ func TestWrapWords(t *testing.T) {
 		{"fits on one", 20, 3, []string{"fits on one"}},
 		{"one two three four", 10, 3, []string{"one two", "three four"}},
 		{"one two three four five six seven", 10, 2, []string{"one two", "three …"}},
-		{"a verylongwordthatdoesnotfit b", 8, 3, []string{"a", "…snotfit", "b"}},
+		{"a verylongwordthatdoesnotfit b", 8, 3, []string{"a …otfit", "b"}},
 	} {
 		got := wrapWords(tc.in, tc.width, tc.n)
 		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
