@@ -85,7 +85,7 @@ func (t *termWriter) pack(indent int, segs ...seg) {
 		if s.tight {
 			sep = " "
 		}
-		if w > 0 && w+len(sep)-1+tw > room {
+		if w > 0 && w+textWidth(sep)+tw > room {
 			t.printf("%s%s\n", pad, line.String())
 			line.Reset()
 			w = 0
