@@ -146,7 +146,7 @@ func TestHostileTable(t *testing.T) {
 	if g, w := strings.Count(got, "· pattern "), strings.Count(want, "· pattern "); g != w {
 		t.Errorf("hostile table has %d pattern blocks, benign one %d:\n%s", g, w, got)
 	}
-	assertFits(t, got, DefaultWidth, commandLines(hostileReport(), nil))
+	assertFits(t, got, DefaultWidth, pasteableLines(hostileReport(), nil))
 }
 
 func TestHostileMarkdown(t *testing.T) {

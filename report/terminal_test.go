@@ -66,9 +66,9 @@ func TestPrincipalName(t *testing.T) {
 	}
 }
 
-// commandLines is every pasteable line of r: the commands of its patterns
+// pasteableLines is every pasteable line of r: the commands of its patterns
 // and the explain pointers of explain.
-func commandLines(r *Report, explain func(string) string) map[string]bool {
+func pasteableLines(r *Report, explain func(string) string) map[string]bool {
 	m := map[string]bool{}
 	for _, p := range r.Patterns {
 		for _, c := range p.Commands {
@@ -102,7 +102,7 @@ func fixtureExplain(id string) string {
 // screen.
 func TestTableWidths(t *testing.T) {
 	r := fixtureReport()
-	cmds := commandLines(r, fixtureExplain)
+	cmds := pasteableLines(r, fixtureExplain)
 	for _, width := range []int{80, 100, 200} {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
 			var b bytes.Buffer
