@@ -110,3 +110,22 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+// TestS3NothingInRange: an archive with no log files in the time range is
+// exit 1 with what was looked for, not a clean run.
+func TestS3NothingInRange(t *testing.T) {
+	fakeAWSEnv(t, "us-east-1")
+	s := newE2ES3(t)
+	var g e2eEvents
+	old := time.Now().AddDate(0, 0, -10)
+	s.deliver(old, g.put(old, "uploader", "reports", "service control policy"))
+	code, _, stderr := runCLI("scan", "--endpoint-url", s.URL, "--progress", "never", "--since", "24h", "s3://"+e2eTrail+"/")
+	if code != exitFailure || !strings.Contains(stderr, "found no CloudTrail log files in s3://"+e2eTrail+"/ for the time range ") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	// The same archive over a range that holds the file: read.
+	code, _, stderr = runCLI("scan", "--endpoint-url", s.URL, "--progress", "never", "--since", "11d", "s3://"+e2eTrail+"/")
+	if code != exitOK {
+		t.Errorf("with the file in range: exit %d, stderr:\n%s", code, stderr)
+	}
+}
