@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http/httptrace"
 	"slices"
 	"strings"
 	"sync"
@@ -365,7 +366,8 @@ func (s *CloudTrailSource) lookup(ctx context.Context, region string, out chan<-
 func (s *CloudTrailSource) nextPage(ctx context.Context, region string, pager *cloudtrail.LookupEventsPaginator, pace *pacer) (*cloudtrail.LookupEventsOutput, error) {
 	throttled := func() { s.update(region, func(p *RegionProgress) { p.Throttled++ }) }
 	for retries := 0; ; retries++ {
-		if err := pace.wait(ctx); err != nil {
+		at, err := pace.wait(ctx)
+		if err != nil {
 			return nil, err
 		}
 		m := &attempts{pace: pace, throttled: throttled}
@@ -373,7 +375,7 @@ func (s *CloudTrailSource) nextPage(ctx context.Context, region string, pager *c
 		if m.n == 0 {
 			// A client that ignores option functions: account for its one
 			// request here.
-			pace.done()
+			pace.sent(at)
 			if err != nil && isThrottle(err) {
 				throttled()
 			}
@@ -411,54 +413,70 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // pacer keeps one Region's requests within the quota of n requests per
-// window (2 per second). A token bucket (golang.org/x/time/rate, at the
-// quota's rate, burst 1) spaces requests evenly; and a request also waits
-// until a window has passed since the response to the request n before it
-// came back. The service counts a request somewhere between its arrival
-// and its response, so the second rule holds however the network delays
-// requests, where the bucket alone does not: jitter of a few milliseconds
-// bunches arrivals that were sent 500ms apart, and the strict limit then
-// throttles. Requests of a Region are sequential (each page needs the
-// previous page's token), so a pacer is used by one goroutine.
+// window (2 per second), paced on when requests were sent. A token bucket
+// (golang.org/x/time/rate, at the quota's rate, burst 1) spaces requests
+// evenly; and a request waits until a window and a margin (a 40th of it)
+// have passed since the request n before it was written to the network.
+// The service counts a request when it arrives, so the rule holds however
+// long responses take, as long as the network delays requests of a Region
+// alike within the margin: a region reaches n/(1.025 window), 1.95
+// requests per second, whatever the round trip (up to one request per
+// round trip), where pacing on responses gave 2/(1+RTT). Send times come from the
+// transport (httptrace's WroteRequest), so connection setup does not
+// count. A request that is throttled all the same is retried, as always.
 type pacer struct {
 	lim    *rate.Limiter
 	n      int
-	window time.Duration
-	ends   []time.Time // when the last n responses came back, oldest first
+	window time.Duration // including the margin
+
+	mu    sync.Mutex
+	sends []time.Time // when the last n requests were sent, oldest first
 	// The clock, replaced in tests.
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 }
 
+// paceMargin is the part of the window added to it, against jitter in the
+// network's delay.
+const paceMargin = 40
+
 func newPacer(rps float64) *pacer {
 	n := max(1, int(rps))
+	window := time.Duration(float64(n) / rps * float64(time.Second))
 	return &pacer{
 		lim:    rate.NewLimiter(rate.Limit(rps), 1),
 		n:      n,
-		window: time.Duration(float64(n) / rps * float64(time.Second)),
+		window: window + window/paceMargin,
 		now:    time.Now,
 		sleep:  sleep,
 	}
 }
 
-// wait blocks until a request may be sent.
-func (p *pacer) wait(ctx context.Context) error {
+// wait blocks until a request may be sent, and returns when it let it go.
+func (p *pacer) wait(ctx context.Context) (time.Time, error) {
+	p.mu.Lock()
 	now := p.now()
 	t := now
-	if len(p.ends) == p.n {
-		t = later(t, p.ends[0].Add(p.window))
+	if len(p.sends) == p.n {
+		t = later(t, p.sends[0].Add(p.window))
 	}
 	t = t.Add(p.lim.ReserveN(t, 1).DelayFrom(t))
-	return p.sleep(ctx, t.Sub(now))
+	p.mu.Unlock()
+	if err := p.sleep(ctx, t.Sub(now)); err != nil {
+		return time.Time{}, err
+	}
+	return p.now(), nil
 }
 
-// done records that a request's response (or failure) came back.
-func (p *pacer) done() {
-	if len(p.ends) == p.n {
-		copy(p.ends, p.ends[1:])
-		p.ends = p.ends[:p.n-1]
+// sent records that a request was sent at t.
+func (p *pacer) sent(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.sends) == p.n {
+		copy(p.sends, p.sends[1:])
+		p.sends = p.sends[:p.n-1]
 	}
-	p.ends = append(p.ends, p.now())
+	p.sends = append(p.sends, t)
 }
 
 func later(a, b time.Time) time.Time {
@@ -487,17 +505,24 @@ func (m *attempts) options(o *cloudtrail.Options) {
 
 func (m *attempts) install(st *middleware.Stack) error {
 	// Last in the deserialize step, next to the transport: pace retries (the
-	// first attempt has waited already) and note when each response comes
-	// back, before its body is decoded.
+	// first attempt has waited already) and note when each request is
+	// written to the connection; if the transport never says (the request
+	// failed before, or the trace comes late), when its answer came back,
+	// which is later and so safe.
 	err := st.Deserialize.Add(middleware.DeserializeMiddlewareFunc("denytrail.LookupEventsPacer",
 		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 			m.n++
 			if m.n > 1 {
-				if err := m.pace.wait(ctx); err != nil {
+				if _, err := m.pace.wait(ctx); err != nil {
 					return middleware.DeserializeOutput{}, middleware.Metadata{}, err
 				}
 			}
-			defer m.pace.done()
+			var once sync.Once
+			record := func() { once.Do(func() { m.pace.sent(m.pace.now()) }) }
+			defer record()
+			ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+				WroteRequest: func(httptrace.WroteRequestInfo) { record() },
+			})
 			return next.HandleDeserialize(ctx, in)
 		}), middleware.After)
 	if err != nil {
