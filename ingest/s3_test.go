@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,6 +83,8 @@ type s3Server struct {
 	header http.Header // added to every response
 	// delay, when set, is how long to wait before answering a request.
 	delay func(s3Req) time.Duration
+	// pageMax is the most keys a listing page holds (s3PageMax unless set).
+	pageMax string
 	// inFlight and maxInFlight count requests being answered, listings
 	// (true) and the rest (false).
 	inFlight, maxInFlight map[bool]int
@@ -136,7 +139,7 @@ func (s *s3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if key == "" && q.Get("list-type") == "2" {
 		req.List, req.Prefix, req.Delimiter, req.StartAfter = true, q.Get("prefix"), q.Get("delimiter"), q.Get("start-after")
 		req.Token = q.Get("continuation-token")
-		q.Set("max-keys", s3PageMax)
+		q.Set("max-keys", cmp.Or(s.pageMax, s3PageMax))
 		r.URL.RawQuery = q.Encode()
 	}
 	s.mu.Lock()
