@@ -68,6 +68,20 @@ source <(denytrail completion bash)`),
 		return &exitError{code: exitFailure, err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newReportCmd(e), newAthenaCmd(e), newVersionCmd(e))
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = indent(`
+# bash, for this shell; add the line to ~/.bashrc to keep it:
+source <(denytrail completion bash)
+# zsh:
+denytrail completion zsh > "${fpath[1]}/_denytrail"
+# fish:
+denytrail completion fish > ~/.config/fish/completions/denytrail.fish
+# PowerShell:
+denytrail completion powershell | Out-String | Invoke-Expression`)
+		}
+	}
 	return root
 }
 

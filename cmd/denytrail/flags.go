@@ -129,6 +129,29 @@ func checkRegions(regions []string) error {
 	return nil
 }
 
+// checkAccounts validates --account values: 12-digit account IDs.
+func checkAccounts(accounts []string) error {
+	for _, a := range accounts {
+		if !isAccountID(a) {
+			return fmt.Errorf("--account %q is not an AWS account ID (12 digits)", a)
+		}
+	}
+	return nil
+}
+
+// isAccountID reports whether s is 12 decimal digits.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // parseOutputFormat reads -o/--output for scan and demo, and says what to
 // do when it was given a file name, as --output did before it became the
 // format.

@@ -226,7 +226,10 @@ func (o *sourceFlags) options(since, until time.Time, allFailures bool) *sourceO
 
 // validate checks the source flags that need no network.
 func (o *sourceFlags) validate() error {
-	return checkRegions(o.regions)
+	if err := checkRegions(o.regions); err != nil {
+		return err
+	}
+	return checkAccounts(o.accounts)
 }
 
 func (o *sourceFlags) register(cmd *cobra.Command) {
