@@ -182,11 +182,14 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
-	sources, err := openSources(ctx, e, args, opts)
+	// --deadline bounds the reading, not the history and the outputs.
+	rctx, cancel := src.net.withDeadline(ctx)
+	defer cancel()
+	sources, err := openSources(rctx, e, args, opts)
 	if err != nil {
 		return err
 	}
-	res, err := runPipeline(ctx, e, o.config(date, until), sources, o.progress)
+	res, err := runPipeline(rctx, e, o.config(date, until), sources, o.progress)
 	if err != nil {
 		return err // nothing read: the history is not saved
 	}
@@ -240,6 +243,9 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	}
 
 	switch {
+	case interrupted && deadlineReached(rctx):
+		fmt.Fprintln(e.stderr, "denytrail: --deadline reached: the report covers only what was read; the history is not saved")
+		return &exitError{code: exitSkipped}
 	case interrupted:
 		fmt.Fprintln(e.stderr, "denytrail: interrupted: the report covers only what was read; the history is not saved")
 		return &exitError{code: exitInterrupted}

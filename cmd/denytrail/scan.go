@@ -271,7 +271,8 @@ func (o *filterFlags) window(now time.Time, remote bool) (since, until time.Time
 }
 
 func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *filterFlags, src *sourceFlags) error {
-	ctx := cmd.Context()
+	ctx, cancel := src.net.withDeadline(cmd.Context())
+	defer cancel()
 	format, err := out.parse()
 	if err == nil {
 		err = src.validate()
@@ -361,8 +362,8 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 		return nil, &exitError{code: exitFailure, err: err}
 	}
 	for _, p := range res.Stats.Skipped {
-		if res.Interrupted && strings.HasSuffix(p.Reason, context.Canceled.Error()) {
-			continue // cut short by the interrupt, which is said once
+		if res.Interrupted && (strings.HasSuffix(p.Reason, context.Canceled.Error()) || strings.HasSuffix(p.Reason, context.DeadlineExceeded.Error())) {
+			continue // cut short by the interrupt or --deadline, which is said once
 		}
 		if e.debug {
 			fmt.Fprintf(e.stderr, "denytrail: debug: skipped in full: %s: %s\n", report.Terminal(p.Input), report.Terminal(p.Reason))
@@ -435,6 +436,9 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 		delivery = out.sendToSecurityHub(ctx, e, rep)
 	}
 	switch {
+	case res.Interrupted && deadlineReached(ctx):
+		fmt.Fprintln(e.stderr, "denytrail: --deadline reached: the report covers only what was read")
+		return &exitError{code: exitSkipped}
 	case res.Interrupted:
 		fmt.Fprintln(e.stderr, "denytrail: interrupted: the report covers only what was read")
 		return &exitError{code: exitInterrupted}

@@ -87,3 +87,37 @@ func TestScanTimeouts(t *testing.T) {
 		}
 	})
 }
+
+// TestScanDeadline stalls one S3 object with timeouts far longer than the
+// deadline: the scan stops at --deadline, reports what it read and exits 2.
+func TestScanDeadline(t *testing.T) {
+	fakeAWSEnv(t, "us-east-1")
+	var stalled string
+	srv := &e2eS3{t: t}
+	srv.Server = s3test.New(t, func(inner http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && stalled != "" && strings.HasSuffix(r.URL.Path, stalled) {
+				stallUntilGone(r)
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
+	}, e2eTrail)
+	var g e2eEvents
+	now := time.Now().UTC()
+	srv.deliver(now.Add(-30*time.Minute), g.put(now.Add(-31*time.Minute), "app", "data-bucket", "service control policy"))
+	srv.deliver(now.Add(-10*time.Minute), g.put(now.Add(-11*time.Minute), "app", "data-bucket", ""))
+	stalled = "_" + now.Add(-10*time.Minute).Format("20060102T1504Z") + "_e2eUniqueString0.json.gz"
+	var out, errw strings.Builder
+	start := time.Now()
+	code := run(context.Background(), []string{"scan", "--endpoint-url", srv.URL, "--since", "1h", "--format", "ndjson",
+		"--first-byte-timeout", "1m", "--idle-timeout", "1m", "--deadline", "2s", "s3://" + e2eTrail}, strings.NewReader(""), &out, &errw)
+	took := time.Since(start)
+	t.Logf("exit %d in %v\n%s", code, took, errw.String())
+	if code != exitSkipped || !strings.Contains(errw.String(), "--deadline reached") || !strings.Contains(out.String(), "service control policy") {
+		t.Errorf("exit %d, want 2 with the deadline said and the object read before it in the report\nstdout: %s\nstderr: %s", code, out.String(), errw.String())
+	}
+	if took > 30*time.Second {
+		t.Errorf("the scan took %v: the deadline did not stop it", took)
+	}
+}
