@@ -90,7 +90,6 @@ func PatternKey(f Finding) (id string) {
 // then ID. Each lists its first and last event time and up to three event
 // IDs, the earliest first. findings is not modified.
 func Patterns(findings []Finding) []Pattern {
-	byID := map[string]*Pattern{}
 	order := make([]int, len(findings))
 	for i := range order {
 		order[i] = i
@@ -98,39 +97,9 @@ func Patterns(findings []Finding) []Pattern {
 	slices.SortStableFunc(order, func(a, b int) int {
 		return cmp.Or(findings[a].EventTime.Compare(findings[b].EventTime), cmp.Compare(findings[a].EventID, findings[b].EventID))
 	})
+	var s PatternSet
 	for _, i := range order {
-		f := &findings[i]
-		principal, action, resource := patternFields(f)
-		id := patternID(f.Layer, f.Control, principal, action, resource)
-		p := byID[id]
-		if p == nil {
-			p = &Pattern{ID: id, Layer: f.Layer, Control: f.Control, Principal: principal,
-				Action: action, Resource: resource, Examples: []string{},
-				Cause: f.Cause, Commands: f.Commands}
-			if p.Commands == nil {
-				p.Commands = []Command{}
-			}
-			byID[id] = p
-		}
-		p.Count++
-		if t := f.EventTime; !t.IsZero() {
-			if p.FirstSeen.IsZero() || t.Before(p.FirstSeen) {
-				p.FirstSeen = t
-			}
-			if t.After(p.LastSeen) {
-				p.LastSeen = t
-			}
-		}
-		if len(p.Examples) < maxExamples && !slices.Contains(p.Examples, f.EventID) {
-			p.Examples = append(p.Examples, f.EventID)
-		}
+		s.Add(&findings[i])
 	}
-	out := make([]Pattern, 0, len(byID))
-	for _, p := range byID {
-		out = append(out, *p)
-	}
-	slices.SortFunc(out, func(a, b Pattern) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ID, b.ID))
-	})
-	return out
+	return s.Patterns()
 }

@@ -98,12 +98,36 @@ func Midnight(t time.Time) time.Time {
 // that a caller that already grouped them does not group them twice.
 // Sources and Skipped are left for the caller to fill.
 func NewDay(date time.Time, findings []classify.Finding, patterns []classify.Pattern) *Day {
+	counts := map[TimeCount]int{}
+	for _, f := range findings {
+		counts[TimeCount{Hour: f.EventTime.UTC().Truncate(time.Hour), Layer: f.Layer}]++
+	}
+	tcs := make([]TimeCount, 0, len(counts))
+	for tc, n := range counts {
+		tc.Findings = n
+		tcs = append(tcs, tc)
+	}
+	return NewDayCounts(date, tcs, patterns)
+}
+
+// TimeCount is the number of findings of one layer in one hour of event
+// time: what NewDayCounts needs of them, for callers that do not hold the
+// findings.
+type TimeCount struct {
+	// Hour is the start of the hour in UTC, the zero Time for findings
+	// without an event time.
+	Hour     time.Time
+	Layer    classify.Layer
+	Findings int
+}
+
+// NewDayCounts is NewDay from the findings' counts per hour and layer.
+func NewDayCounts(date time.Time, counts []TimeCount, patterns []classify.Pattern) *Day {
 	start := Midnight(date)
 	d := &Day{
 		Version:  Version,
 		Date:     start.Format(DateLayout),
 		Sources:  []string{},
-		Findings: len(findings),
 		Layers:   []LayerCount{},
 		Hourly:   []HourCount{},
 		Patterns: slices.Clone(patterns),
@@ -113,14 +137,15 @@ func NewDay(date time.Time, findings []classify.Finding, patterns []classify.Pat
 	}
 	layers := map[classify.Layer]int{}
 	hours := map[HourCount]int{} // keyed with Findings zero
-	for _, f := range findings {
-		layers[f.Layer]++
-		t := f.EventTime.UTC()
+	for _, c := range counts {
+		d.Findings += c.Findings
+		layers[c.Layer] += c.Findings
+		t := c.Hour.UTC()
 		if t.IsZero() || t.Before(start) || !t.Before(start.AddDate(0, 0, 1)) {
-			d.Untimed++
+			d.Untimed += c.Findings
 			continue
 		}
-		hours[HourCount{Hour: t.Hour(), Layer: f.Layer}]++
+		hours[HourCount{Hour: t.Hour(), Layer: c.Layer}] += c.Findings
 	}
 	rank := layerRank()
 	for l, n := range layers {

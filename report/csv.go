@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/csv"
+	"iter"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func csvColumns() []csvColumn {
 
 // renderCSV writes a header row and one row per finding. encoding/csv
 // quotes; csvCell defuses spreadsheet formulas.
-func renderCSV(w *stickyWriter, r *Report) error {
+func renderCSV(w *stickyWriter, all iter.Seq2[classify.Finding, error]) error {
 	cols := csvColumns()
 	cw := csv.NewWriter(w)
 	row := make([]string, len(cols))
@@ -80,9 +81,12 @@ func renderCSV(w *stickyWriter, r *Report) error {
 	if err := cw.Write(row); err != nil {
 		return err
 	}
-	for i := range r.Findings {
+	for f, err := range all {
+		if err != nil {
+			return err
+		}
 		for j, c := range cols {
-			row[j] = csvCell(c.value(&r.Findings[i]))
+			row[j] = csvCell(c.value(&f))
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -57,7 +57,12 @@ func NewDaily(r *Report, date time.Time, b history.Baseline) *Daily {
 	if patterns == nil {
 		patterns = classify.Patterns(r.Findings) // built without New
 	}
-	today := history.NewDay(date, r.Findings, patterns)
+	var today *history.Day
+	if r.Hourly != nil {
+		today = history.NewDayCounts(date, r.Hourly, patterns)
+	} else {
+		today = history.NewDay(date, r.Findings, patterns) // built without New
+	}
 	today.Sources = orEmpty(r.Stats.Sources)
 	today.Skipped = len(r.Stats.Skipped)
 	for _, sp := range r.Stats.Suppressed {

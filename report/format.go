@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 	"time"
 
@@ -70,15 +71,33 @@ func Render(w io.Writer, f Format, r *Report) error {
 
 // RenderOptions is Render laid out as o says.
 func RenderOptions(w io.Writer, f Format, r *Report, o Options) error {
+	return RenderAll(w, f, r, o, nil)
+}
+
+// RenderAll is RenderOptions for a report whose findings are too many to
+// hold: NDJSON, CSV and the findings of JSON are those all yields, in
+// order (a scan reads them back from disk), rather than r.Findings, a
+// sample; the other formats render r alone. A nil all means r.Findings.
+// An error from all stops the rendering and is returned.
+func RenderAll(w io.Writer, f Format, r *Report, o Options, all iter.Seq2[classify.Finding, error]) error {
 	if r == nil {
 		return errors.New("render report: nil report")
 	}
-	if r.Summary.Findings != len(r.Findings) {
+	if r.Summary.Findings != len(r.Findings)+r.Omitted {
 		// Built without New: aggregate here rather than print a summary
 		// that contradicts the rows.
 		c := *r
 		c.Summary = Summarize(r.Findings)
 		r = &c
+	}
+	if all == nil {
+		all = func(yield func(classify.Finding, error) bool) {
+			for _, f := range r.Findings {
+				if !yield(f, nil) {
+					return
+				}
+			}
+		}
 	}
 	sw := &stickyWriter{w: w}
 	var err error
@@ -87,11 +106,11 @@ func RenderOptions(w io.Writer, f Format, r *Report, o Options) error {
 		f = Table
 		renderTable(sw, r, o)
 	case JSON:
-		err = renderJSON(sw, r)
+		err = renderJSON(sw, r, all)
 	case NDJSON:
-		err = renderNDJSON(sw, r)
+		err = renderNDJSON(sw, all)
 	case CSV:
-		err = renderCSV(sw, r)
+		err = renderCSV(sw, all)
 	case Markdown:
 		renderMarkdown(sw, r, o)
 	case OCSF:
@@ -101,7 +120,7 @@ func RenderOptions(w io.Writer, f Format, r *Report, o Options) error {
 	default:
 		return fmt.Errorf("render report: %w", unknownFormat(string(f)))
 	}
-	if sw.err != nil {
+	if sw.err != nil && err == nil {
 		err = sw.err
 	}
 	if err != nil {
@@ -211,6 +230,12 @@ func changeText(c classify.Change) string {
 		}
 	}
 	return s
+}
+
+// sampleText says that a report lists a sample of its findings.
+func sampleText(r *Report) string {
+	return fmt.Sprintf("Listed: %d of the %d findings, the first of each pattern and of each retried call (identical retries collapsed); --format ndjson or csv lists every one.",
+		len(r.Findings), r.Summary.Findings)
 }
 
 // layerText is layer/control, e.g. kms/kms-key-policy.

@@ -5,23 +5,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 
 	"github.com/denytrail/denytrail/classify"
 )
 
-// jsonDocument is the shape of the JSON format. Every list is an array,
-// never null, so consumers need no null checks.
-type jsonDocument struct {
+// jsonHead is the JSON document, {"summary", "patterns", "stats",
+// "findings"}, without its findings, which follow it. Every list is an
+// array, never null, so consumers need no null checks.
+type jsonHead struct {
 	Summary  Summary            `json:"summary"`
 	Patterns []classify.Pattern `json:"patterns"`
 	Stats    Stats              `json:"stats"`
-	Findings []classify.Finding `json:"findings"`
 }
 
 // renderJSON writes one indented document, escaped by encoding/json and
-// jsonSafe.
-func renderJSON(w *stickyWriter, r *Report) error {
+// jsonSafe: the summary, patterns and stats of r, then the findings all
+// yields, one at a time, as encoding the whole document at once would.
+func renderJSON(w *stickyWriter, r *Report, all iter.Seq2[classify.Finding, error]) error {
 	st := r.Stats
 	st.Sources = orEmpty(st.Sources)
 	st.Skipped = orEmpty(st.Skipped)
@@ -39,11 +41,38 @@ func renderJSON(w *stickyWriter, r *Report) error {
 		patterns[i].Examples = orEmpty(patterns[i].Examples)
 		patterns[i].Commands = orEmpty(patterns[i].Commands)
 	}
-	doc := jsonDocument{Summary: sum, Patterns: patterns, Stats: st, Findings: make([]classify.Finding, len(r.Findings))}
-	for i, f := range r.Findings {
-		doc.Findings[i] = normalize(f)
+	var head bytes.Buffer
+	if err := writeJSON(&head, jsonHead{Summary: sum, Patterns: patterns, Stats: st}); err != nil {
+		return err
 	}
-	return writeJSON(w, doc)
+	// Open the document's last object again for the findings.
+	w.Write(bytes.TrimSuffix(head.Bytes(), []byte("\n}\n")))
+	w.printf(",\n  \"findings\": [")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	enc.SetIndent("    ", "  ")
+	n := 0
+	for f, err := range all {
+		if err != nil {
+			return err
+		}
+		buf.Reset()
+		if err := enc.Encode(normalize(f)); err != nil {
+			return fmt.Errorf("finding %q: %w", f.EventID, err)
+		}
+		if n > 0 {
+			w.printf(",")
+		}
+		w.printf("\n    ")
+		w.Write(jsonSafe(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
+		n++
+	}
+	if n > 0 {
+		w.printf("\n  ")
+	}
+	w.printf("]\n}\n")
+	return nil
 }
 
 // writeJSON writes v as one indented JSON document, HTML-escaped and made
@@ -63,11 +92,14 @@ func writeJSON(w io.Writer, v any) error {
 // renderNDJSON writes exactly one finding per line and nothing else; no
 // findings is no output. The encoder never emits a raw newline inside a
 // value, so lines and findings correspond one to one.
-func renderNDJSON(w *stickyWriter, r *Report) error {
+func renderNDJSON(w *stickyWriter, all iter.Seq2[classify.Finding, error]) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
-	for _, f := range r.Findings {
+	for f, err := range all {
+		if err != nil {
+			return err
+		}
 		buf.Reset()
 		if err := enc.Encode(normalize(f)); err != nil {
 			return fmt.Errorf("finding %q: %w", f.EventID, err)

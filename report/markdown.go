@@ -52,6 +52,9 @@ func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 			mdRow(w, layerName(l.Layer), strconv.Itoa(l.Findings), strconv.Itoa(l.Principals),
 				strconv.Itoa(l.Buckets), timeText(l.FirstSeen), timeText(l.LastSeen))
 		}
+		if r.Omitted > 0 {
+			w.printf("\n%s\n", sampleText(r))
+		}
 		for _, l := range sum.Layers {
 			markdownLayer(w, l, r.Findings)
 		}

@@ -47,44 +47,70 @@ type ConfidenceCount struct {
 
 // Summarize aggregates findings; New calls it.
 func Summarize(findings []classify.Finding) Summary {
-	type acc struct {
-		sum        LayerSummary
-		principals map[string]struct{}
-		buckets    map[string]struct{}
+	var s summarizer
+	for i := range findings {
+		s.add(&findings[i])
 	}
-	newAcc := func(l classify.Layer) *acc {
-		return &acc{sum: LayerSummary{Layer: l}, principals: map[string]struct{}{}, buckets: map[string]struct{}{}}
-	}
-	all := newAcc("")
-	layers := map[classify.Layer]*acc{}
-	conf := map[classify.Confidence]int{}
-	for _, f := range findings {
-		a := layers[f.Layer]
-		if a == nil {
-			a = newAcc(f.Layer)
-			layers[f.Layer] = a
-		}
-		for _, a := range []*acc{all, a} {
-			a.sum.Findings++
-			if f.Principal != "" {
-				a.principals[f.Principal] = struct{}{}
-			}
-			if f.Bucket != "" {
-				a.buckets[f.Bucket] = struct{}{}
-			}
-			if t := f.EventTime; !t.IsZero() {
-				if a.sum.FirstSeen.IsZero() || t.Before(a.sum.FirstSeen) {
-					a.sum.FirstSeen = t
-				}
-				if a.sum.LastSeen.IsZero() || t.After(a.sum.LastSeen) {
-					a.sum.LastSeen = t
-				}
-			}
-		}
-		conf[f.Confidence]++
-	}
+	return s.summary()
+}
 
-	s := Summary{
+// summarizer builds a Summary one finding at a time. It holds the distinct
+// principals and buckets, not the findings.
+type summarizer struct {
+	all    *layerAcc
+	layers map[classify.Layer]*layerAcc
+	conf   map[classify.Confidence]int
+}
+
+type layerAcc struct {
+	sum        LayerSummary
+	principals map[string]struct{}
+	buckets    map[string]struct{}
+}
+
+func newLayerAcc(l classify.Layer) *layerAcc {
+	return &layerAcc{sum: LayerSummary{Layer: l}, principals: map[string]struct{}{}, buckets: map[string]struct{}{}}
+}
+
+func (s *summarizer) init() {
+	if s.all == nil {
+		s.all = newLayerAcc("")
+		s.layers = map[classify.Layer]*layerAcc{}
+		s.conf = map[classify.Confidence]int{}
+	}
+}
+
+func (s *summarizer) add(f *classify.Finding) {
+	s.init()
+	a := s.layers[f.Layer]
+	if a == nil {
+		a = newLayerAcc(f.Layer)
+		s.layers[f.Layer] = a
+	}
+	for _, a := range []*layerAcc{s.all, a} {
+		a.sum.Findings++
+		if f.Principal != "" {
+			a.principals[f.Principal] = struct{}{}
+		}
+		if f.Bucket != "" {
+			a.buckets[f.Bucket] = struct{}{}
+		}
+		if t := f.EventTime; !t.IsZero() {
+			if a.sum.FirstSeen.IsZero() || t.Before(a.sum.FirstSeen) {
+				a.sum.FirstSeen = t
+			}
+			if a.sum.LastSeen.IsZero() || t.After(a.sum.LastSeen) {
+				a.sum.LastSeen = t
+			}
+		}
+	}
+	s.conf[f.Confidence]++
+}
+
+func (s *summarizer) summary() Summary {
+	s.init()
+	all, layers, conf := s.all, s.layers, s.conf
+	out := Summary{
 		Findings:   all.sum.Findings,
 		Principals: len(all.principals),
 		Buckets:    len(all.buckets),
@@ -104,7 +130,7 @@ func Summarize(findings []classify.Finding) Summary {
 		if a := layers[l]; a != nil {
 			a.sum.Principals = len(a.principals)
 			a.sum.Buckets = len(a.buckets)
-			s.Layers = append(s.Layers, a.sum)
+			out.Layers = append(out.Layers, a.sum)
 		}
 	}
 
@@ -117,7 +143,7 @@ func Summarize(findings []classify.Finding) Summary {
 	}
 	slices.Sort(others)
 	for _, c := range append(levels, others...) {
-		s.Confidence = append(s.Confidence, ConfidenceCount{Confidence: c, Findings: conf[c]})
+		out.Confidence = append(out.Confidence, ConfidenceCount{Confidence: c, Findings: conf[c]})
 	}
-	return s
+	return out
 }
