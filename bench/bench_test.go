@@ -83,9 +83,10 @@ func BenchmarkScan(b *testing.B) {
 		cpu := cpuTime()
 		for b.Loop() {
 			res, err := scan.Run(context.Background(), scan.Config{Workers: workers}, []ingest.Source{ingest.Path(dir)})
-			if err != nil || len(res.Stats.Skipped) > 0 || len(res.Findings) == 0 {
+			if err != nil || len(res.Stats.Skipped) > 0 || res.Report.Summary.Findings == 0 {
 				b.Fatalf("%v, %+v", err, res.Stats)
 			}
+			res.Close()
 		}
 		reportCPU(b, plain, cpu)
 	})

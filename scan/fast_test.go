@@ -41,7 +41,7 @@ func render(t *testing.T, res *Result) string {
 		Findings    []classify.Finding
 		Interrupted bool
 		Unreadable  bool
-	}{res.Stats, res.Findings, res.Interrupted, res.Unreadable}, "", " ")
+	}{res.Stats, found(t, res), res.Interrupted, res.Unreadable}, "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,16 +64,16 @@ func TestFastPathMatchesReference(t *testing.T) {
 	for _, flt := range []classify.Filter{{}, {AllFailures: true}, {Events: []string{"s3:Get*", "kms:Decrypt"}}} {
 		t.Run(fmt.Sprint(flt), func(t *testing.T) {
 			src := []ingest.Source{ingest.FS(fsys, "arc")}
-			fast, err := Run(context.Background(), Config{Filter: flt, Workers: 2}, src)
+			fast, err := run(t, context.Background(), Config{Filter: flt, Workers: 2}, src)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, err := Run(context.Background(), Config{Filter: flt, Workers: 2, everyRecord: true}, src)
+			ref, err := run(t, context.Background(), Config{Filter: flt, Workers: 2, everyRecord: true}, src)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(fast.Findings) == 0 || fast.Stats.Records == 0 || !fast.Stats.S3DataEvents {
-				t.Fatalf("%d findings of %d records, S3 data events %v", len(fast.Findings), fast.Stats.Records, fast.Stats.S3DataEvents)
+			if len(found(t, fast)) == 0 || fast.Stats.Records == 0 || !fast.Stats.S3DataEvents {
+				t.Fatalf("%d findings of %d records, S3 data events %v", len(found(t, fast)), fast.Stats.Records, fast.Stats.S3DataEvents)
 			}
 			if len(fast.Stats.Skipped) > 0 || flt.Events == nil && !strings.Contains(render(t, fast), `"hostile-`) {
 				t.Fatalf("the hostile log is not read whole: skipped %v", fast.Stats.Skipped)
@@ -146,8 +146,8 @@ func TestS3DataEvents(t *testing.T) {
 			files["f5.json"] = &fstest.MapFile{Data: []byte(strings.Replace(string(f.Data), "]}", ","+data+"]}", 1))}
 		}
 		for _, w := range []int{1, 3} {
-			fast, _ := Run(context.Background(), Config{Workers: w}, []ingest.Source{ingest.FS(files, "arc")})
-			ref, _ := Run(context.Background(), Config{Workers: w, everyRecord: true}, []ingest.Source{ingest.FS(files, "arc")})
+			fast, _ := run(t, context.Background(), Config{Workers: w}, []ingest.Source{ingest.FS(files, "arc")})
+			ref, _ := run(t, context.Background(), Config{Workers: w, everyRecord: true}, []ingest.Source{ingest.FS(files, "arc")})
 			if fast.Stats.S3DataEvents != late || ref.Stats.S3DataEvents != late {
 				t.Errorf("late data event %v, %d workers: fast path saw data events %v, reference %v",
 					late, w, fast.Stats.S3DataEvents, ref.Stats.S3DataEvents)

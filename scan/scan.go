@@ -13,7 +13,6 @@
 package scan
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +50,19 @@ type Config struct {
 	// Suppress, when set, mutes the findings its rules accept: they are
 	// counted per rule in Stats.Suppressed (and a note each), not reported.
 	Suppress *suppress.Matcher
+	// Limit bounds the incidents (identical retries collapsed) the report
+	// keeps as a sample (report.NewBuilder); the report counts every
+	// finding all the same.
+	Limit int
+	// KeepAll keeps every finding in a temporary file for Result.All (the
+	// formats that list every finding need it); KeepRecords keeps each
+	// finding's records there too (explain shows them).
+	KeepAll, KeepRecords bool
+	// TempDir is where the scan's temporary files go (os.TempDir when
+	// empty); SortBudget bounds the bytes of failed records the scan holds
+	// before it sorts them on disk (extsort.DefaultBudget when 0).
+	TempDir    string
+	SortBudget int
 
 	// everyRecord hands every record to the filter, as the readers did
 	// before they searched for needles: the reference the tests hold the
@@ -68,14 +80,19 @@ type Counters struct {
 	Skipped  atomic.Int64 // inputs and records that could not be read
 }
 
-// Result is what a scan found and what it read.
+// Result is what a scan found and what it read. Close it to remove its
+// temporary files.
 type Result struct {
-	Stats    report.Stats
-	Findings []classify.Finding
+	Stats report.Stats
+	// Report holds the patterns, exact counts and a bounded sample of the
+	// findings; All yields every one.
+	Report *report.Report
 	// Interrupted is set when ctx was canceled before every input was read.
 	Interrupted bool
 	// Unreadable is set when no source could be read at all.
 	Unreadable bool
+
+	flow *flow
 }
 
 // noter is a source with something to say about what it can find, such as
@@ -87,13 +104,15 @@ type noter interface {
 // item is one event on its way from a worker to the engine.
 type item struct {
 	ev      *classify.Event
-	verdict classify.Verdict
+	verdict classify.Verdict // only for Config.Observe; the engine judges again
 	origin  string
+	raw     []byte // a failed record's JSON, for the sort
 }
 
-// Run scans sources and returns the findings sorted by event time, then
-// event ID. It returns an error only for misuse; unreadable inputs are
-// listed in Result.Stats.Skipped.
+// Run scans sources and returns the report of the findings (see the
+// findings flow in findings.go). It returns an error for misuse, and when
+// its temporary files cannot be written; unreadable inputs are listed in
+// Result.Stats.Skipped.
 func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("scan: no sources")
@@ -123,6 +142,10 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	}
 	s.stats.Since, s.stats.Until = cfg.Since, cfg.Until
 
+	fl, err := newFlow(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	inputs := make(chan ingest.Input, 4*workers)
 	items := make(chan item, 256)
 
@@ -170,25 +193,19 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		close(items)
 	}()
 
-	var findings []classify.Finding
-	engine := classify.NewEngine(classify.EngineConfig{Window: cfg.Window}, func(f classify.Finding) {
-		findings = append(findings, f)
-	})
 	for it := range items {
-		if cfg.Observe != nil {
-			cfg.Observe(it.ev, it.verdict, it.origin)
+		if err == nil {
+			err = fl.add(it)
 		}
-		engine.Add(it.ev, it.verdict, it.origin)
 	}
-	engine.Close()
-	findings = engine.Finish(findings)
-	if cfg.Suppress != nil {
-		findings = slices.DeleteFunc(findings, func(f classify.Finding) bool { return cfg.Suppress.Suppress(&f) })
+	if err == nil {
+		err = fl.finish()
+	}
+	if err != nil {
+		fl.close()
+		return nil, err
 	}
 
-	slices.SortStableFunc(findings, func(a, b classify.Finding) int {
-		return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
-	})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
@@ -208,7 +225,8 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	}
 	return &Result{
 		Stats:       st,
-		Findings:    findings,
+		Report:      fl.builder.Report(st),
+		flow:        fl,
 		Interrupted: ctx.Err() != nil,
 		Unreadable:  int(failedSources.Load()) == len(sources) || (st.Inputs == 0 && len(st.Skipped) > 0),
 	}, nil
@@ -304,14 +322,17 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		if !s.cfg.Filter.Match(ev) || ev.Failed() && !s.inWindow(ev.EventTime) {
 			continue
 		}
-		var v classify.Verdict
+		it := item{ev: ev, origin: rec.Origin.String()}
 		if ev.Failed() {
-			v = classify.Judge(ev)
+			if s.cfg.Observe != nil {
+				it.verdict = classify.Judge(ev)
+			}
+			it.raw = slices.Clone(rec.Raw) // the reader reuses its buffer
 			s.failed.Add(1)
 			s.c.Findings.Add(1)
 		}
 		select {
-		case items <- item{ev: ev, verdict: v, origin: rec.Origin.String()}:
+		case items <- it:
 		case <-ctx.Done():
 			return
 		}

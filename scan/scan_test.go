@@ -58,12 +58,12 @@ func ids(fs []classify.Finding) string {
 }
 
 func TestRunFindsSortsAndCounts(t *testing.T) {
-	res, err := Run(context.Background(), Config{Workers: 3}, []ingest.Source{ingest.FS(archive(), "arc")})
+	res, err := run(t, context.Background(), Config{Workers: 3}, []ingest.Source{ingest.FS(archive(), "arc")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The default filter keeps the PutObject family and KMS: not GetObject.
-	if got, want := ids(res.Findings), "e0,e1,e2,e3"; got != want {
+	if got, want := ids(found(t, res)), "e0,e1,e2,e3"; got != want {
 		t.Errorf("findings = %s, want %s (sorted by time)", got, want)
 	}
 	st := res.Stats
@@ -82,7 +82,7 @@ func TestRunFindsSortsAndCounts(t *testing.T) {
 	if res.Unreadable || res.Interrupted {
 		t.Errorf("unreadable=%v interrupted=%v", res.Unreadable, res.Interrupted)
 	}
-	for _, f := range res.Findings {
+	for _, f := range found(t, res) {
 		if !strings.HasPrefix(f.Origin, "arc/") || !strings.Contains(f.Origin, ".json#") {
 			t.Errorf("origin %q does not name the file and record", f.Origin)
 		}
@@ -95,16 +95,16 @@ func TestRunAllFailuresAndWindow(t *testing.T) {
 		Since:  t0.Add(time.Minute),
 		Until:  t0.Add(3 * time.Minute),
 	}
-	res, err := Run(context.Background(), cfg, []ingest.Source{ingest.FS(archive(), "arc")})
+	res, err := run(t, context.Background(), cfg, []ingest.Source{ingest.FS(archive(), "arc")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ids(res.Findings), "e1,e2,e3"; got != want {
+	if got, want := ids(found(t, res)), "e1,e2,e3"; got != want {
 		t.Errorf("findings = %s, want %s", got, want)
 	}
 	cfg.Since, cfg.Until = time.Time{}, time.Time{}
-	res, _ = Run(context.Background(), cfg, []ingest.Source{ingest.FS(archive(), "arc")})
-	if got, want := ids(res.Findings), "e0,e1,e2,e3,e4"; got != want {
+	res, _ = run(t, context.Background(), cfg, []ingest.Source{ingest.FS(archive(), "arc")})
+	if got, want := ids(found(t, res)), "e0,e1,e2,e3,e4"; got != want {
 		t.Errorf("all failures = %s, want %s", got, want)
 	}
 }
@@ -112,12 +112,12 @@ func TestRunAllFailuresAndWindow(t *testing.T) {
 func TestRunIsDeterministic(t *testing.T) {
 	var first string
 	for _, w := range []int{1, 2, 8} {
-		res, err := Run(context.Background(), Config{Workers: w}, []ingest.Source{ingest.FS(archive(), "arc")})
+		res, err := run(t, context.Background(), Config{Workers: w}, []ingest.Source{ingest.FS(archive(), "arc")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		for _, f := range res.Findings {
+		for _, f := range found(t, res) {
 			fmt.Fprintf(&b, "%s %s %s %s\n", f.EventID, f.Layer, f.Control, f.Origin)
 		}
 		if first == "" {
@@ -153,15 +153,15 @@ func TestRunStopsOnCancel(t *testing.T) {
 		}
 		cancel()
 	}()
-	res, err := Run(ctx, Config{Counters: c}, []ingest.Source{endless{}})
+	res, err := run(t, ctx, Config{Counters: c}, []ingest.Source{endless{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Interrupted {
 		t.Error("not marked interrupted")
 	}
-	if len(res.Findings) < 100 {
-		t.Errorf("findings read before the cancel were lost: %d", len(res.Findings))
+	if len(found(t, res)) < 100 {
+		t.Errorf("findings read before the cancel were lost: %d", len(found(t, res)))
 	}
 }
 
@@ -174,7 +174,7 @@ func (broken) Walk(context.Context, func(ingest.Input) error) error {
 }
 
 func TestRunUnreadableSources(t *testing.T) {
-	res, err := Run(context.Background(), Config{}, []ingest.Source{broken{}})
+	res, err := run(t, context.Background(), Config{}, []ingest.Source{broken{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,9 +182,9 @@ func TestRunUnreadableSources(t *testing.T) {
 		t.Errorf("unreadable=%v skipped=%+v", res.Unreadable, res.Stats.Skipped)
 	}
 	// One readable source is enough to run; the broken one is reported.
-	res, _ = Run(context.Background(), Config{}, []ingest.Source{broken{}, ingest.FS(archive(), "arc")})
-	if res.Unreadable || len(res.Findings) != 4 || len(res.Stats.Skipped) != 2 {
-		t.Errorf("unreadable=%v findings=%d skipped=%+v", res.Unreadable, len(res.Findings), res.Stats.Skipped)
+	res, _ = run(t, context.Background(), Config{}, []ingest.Source{broken{}, ingest.FS(archive(), "arc")})
+	if res.Unreadable || len(found(t, res)) != 4 || len(res.Stats.Skipped) != 2 {
+		t.Errorf("unreadable=%v findings=%d skipped=%+v", res.Unreadable, len(found(t, res)), res.Stats.Skipped)
 	}
 }
 
@@ -194,7 +194,7 @@ type noting struct{ ingest.Source }
 func (noting) Notes() []string { return []string{"finds KMS denials, never uploads"} }
 
 func TestRunCarriesSourceNotes(t *testing.T) {
-	res, err := Run(context.Background(), Config{}, []ingest.Source{noting{ingest.FS(archive(), "arc")}})
+	res, err := run(t, context.Background(), Config{}, []ingest.Source{noting{ingest.FS(archive(), "arc")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,4 +205,25 @@ func TestRunCarriesSourceNotes(t *testing.T) {
 	if !found {
 		t.Errorf("notes = %+v, want the source's own note", res.Stats.Notes)
 	}
+}
+
+// run is Run keeping every finding, closed when the test ends.
+func run(t testing.TB, ctx context.Context, cfg Config, sources []ingest.Source) (*Result, error) {
+	t.Helper()
+	cfg.KeepAll = true
+	res, err := Run(ctx, cfg, sources)
+	if res != nil {
+		t.Cleanup(func() { res.Close() })
+	}
+	return res, err
+}
+
+// found is every finding of a scan.
+func found(t testing.TB, res *Result) []classify.Finding {
+	t.Helper()
+	fs, err := res.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }

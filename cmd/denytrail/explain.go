@@ -35,6 +35,7 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 			cfg := scan.Config{
 				Filter: classify.Filter{AllFailures: true},
 				Since:  since, Until: until, Window: xf.flt.corrWindow,
+				KeepAll: true, KeepRecords: true,
 				Observe: func(ev *classify.Event, _ classify.Verdict, origin string) {
 					var fs []report.Field
 					for _, f := range classify.Fields(ev) {
@@ -47,9 +48,14 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 			if err != nil {
 				return err
 			}
-			shown, more := xf.keep(res.Findings)
+			defer res.Close()
+			all, err := res.Collect() // explain is for a few events
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			shown, more := xf.keep(all)
 			switch {
-			case len(res.Findings) == 0:
+			case len(all) == 0:
 				fmt.Fprintln(e.stdout, "No failed calls in the input.")
 			case len(shown) == 0:
 				fmt.Fprintf(e.stdout, "No finding of pattern %s in the input.\n", report.Terminal(xf.pattern))

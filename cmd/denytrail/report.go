@@ -200,7 +200,8 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 		interrupted = true
 	}
 	warnHistory(e, store, base, o.baseline)
-	daily := report.NewDaily(report.New(res.Stats, res.Findings), date, base)
+	defer res.Close()
+	daily := report.NewDaily(res.Report, date, base)
 
 	var failed []error
 	saved := false

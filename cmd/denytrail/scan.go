@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 	"time"
 
@@ -361,6 +362,12 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 	if err != nil {
 		return nil, &exitError{code: exitFailure, err: err}
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			res.Close()
+		}
+	}()
 	for _, p := range res.Stats.Skipped {
 		if res.Interrupted && (strings.HasSuffix(p.Reason, context.Canceled.Error()) || strings.HasSuffix(p.Reason, context.DeadlineExceeded.Error())) {
 			continue // cut short by the interrupt or --deadline, which is said once
@@ -387,7 +394,8 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 	case counters.Listed.Load() == 0 && len(res.Stats.Skipped) == 0 && !res.Interrupted && !anyAPI(sources):
 		return nil, &exitError{code: exitFailure, err: noInputError(sources, cfg.Since, cfg.Until)}
 	}
-	return res, nil
+	ok = true
+	return res, nil // the caller closes it
 }
 
 // anyAPI reports whether one of sources is the LookupEvents API, where an
@@ -423,17 +431,18 @@ func noInputError(sources []ingest.Source, since, until time.Time) error {
 // scanAndReport runs the scan, writes the report and decides the exit code.
 // explain is the report's pointer to explain (Options.Explain).
 func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []ingest.Source, format report.Format, out *outputFlags, explain func(string) string) error {
+	cfg.KeepAll = listsEvery(format)
 	res, err := runPipeline(ctx, e, cfg, sources, out.progress)
 	if err != nil {
 		return err
 	}
-	rep := report.New(res.Stats, res.Findings)
-	if err := writeReport(e, out.file, format, rep, out.table, explain); err != nil {
+	defer res.Close()
+	if err := writeReport(e, out.file, format, res, out.table, explain); err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
 	var delivery error
 	if out.securityHub && !res.Interrupted {
-		delivery = out.sendToSecurityHub(ctx, e, rep)
+		delivery = out.sendToSecurityHub(ctx, e, res.Report)
 	}
 	switch {
 	case res.Interrupted && deadlineReached(ctx):
@@ -450,17 +459,31 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 		return &exitError{code: exitSkipped}
 	case delivery != nil:
 		return delivery
-	case out.failOnFindings && len(res.Findings) > 0:
+		case out.failOnFindings && res.Report.Summary.Findings > 0:
 		return &exitError{code: exitFindings}
 	}
 	return nil
 }
 
+// listsEvery reports whether a format lists every finding, which the scan
+// must then keep on disk (the others render patterns and a sample).
+func listsEvery(f report.Format) bool {
+	return f == report.JSON || f == report.NDJSON || f == report.CSV
+}
+
 // writeReport renders to stdout, or to path with writeFileAtomic, laid
-// out for where it goes (see tableOptions.options).
-func writeReport(e *env, path string, format report.Format, rep *report.Report, t tableOptions, explain func(string) string) error {
-	if path == "" || path == "-" {
-		return report.RenderOptions(e.stdout, format, rep, t.options(e.stdout, e, explain))
+// out for where it goes (see tableOptions.options); the formats that list
+// every finding stream them from the scan.
+func writeReport(e *env, path string, format report.Format, res *scan.Result, t tableOptions, explain func(string) string) error {
+	render := func(w io.Writer) error {
+		var all iter.Seq2[classify.Finding, error]
+		if listsEvery(format) {
+			all = res.All()
+		}
+		return report.RenderAll(w, format, res.Report, t.options(w, e, explain), all)
 	}
-	return writeFileAtomic(path, func(w io.Writer) error { return report.RenderOptions(w, format, rep, t.options(w, e, explain)) })
+	if path == "" || path == "-" {
+		return render(e.stdout)
+	}
+	return writeFileAtomic(path, render)
 }

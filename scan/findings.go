@@ -1,0 +1,228 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"time"
+
+	"github.com/denytrail/denytrail/classify"
+	"github.com/denytrail/denytrail/internal/extsort"
+	"github.com/denytrail/denytrail/report"
+)
+
+// The findings flow. While the workers read, the engine goroutine indexes
+// the changes and puts every failed record (its origin and raw JSON) into
+// an external sort, which spills sorted runs to temporary files beyond its
+// budget. Once everything is read, the records come back in event-time
+// order and go through the engine's window, which therefore sees every
+// delivery of a call and every S3/KMS pair together however far apart the
+// inputs held them (another account's folder of an organization trail is
+// read much later), and emits incidents in event-time order: into the
+// report's Builder (patterns, counts and a bounded sample), and, when the
+// caller wants every finding (Config.KeepAll), as JSON lines into a
+// temporary file that Result.All reads back, attaching the changes then.
+// So memory is bounded by the sort's budget, the engine's window and the
+// patterns, never by the number of findings, and the result does not
+// depend on the order the inputs were read in.
+
+// sortKey encodes a failed record for the sort: its event time (zero
+// first), origin and raw JSON, compared as bytes.
+func sortKey(dst []byte, t time.Time, origin string, raw []byte) []byte {
+	var k uint64
+	if !t.IsZero() {
+		k = uint64(t.UnixNano()) ^ 1<<63 + 1 // signed order, above zero
+	}
+	dst = binary.BigEndian.AppendUint64(dst, k)
+	dst = binary.AppendUvarint(dst, uint64(len(origin)))
+	dst = append(dst, origin...)
+	return append(dst, raw...)
+}
+
+// splitKey returns the origin and raw JSON of a sort record.
+func splitKey(rec []byte) (origin string, raw []byte, err error) {
+	if len(rec) < 8 {
+		return "", nil, errors.New("short sort record")
+	}
+	n, w := binary.Uvarint(rec[8:])
+	if w <= 0 || uint64(len(rec)-8-w) < n {
+		return "", nil, errors.New("bad sort record")
+	}
+	rest := rec[8+w:]
+	return string(rest[:n]), rest[n:], nil
+}
+
+// flow holds the state of the findings flow of one scan.
+type flow struct {
+	cfg     *Config
+	engine  *classify.Engine
+	sorter  *extsort.Sorter
+	builder *report.Builder
+	key     []byte
+
+	all *os.File // Config.KeepAll: the findings as JSON lines
+	w   *bufio.Writer
+	enc *json.Encoder
+	err error // the first error writing all
+}
+
+// stored is a finding as kept on disk, with its records when asked for.
+type stored struct {
+	classify.Finding
+	Recs []classify.Finding `json:"records,omitempty"`
+}
+
+func newFlow(cfg *Config) (*flow, error) {
+	fl := &flow{
+		cfg:     cfg,
+		sorter:  extsort.New(cfg.TempDir, cfg.SortBudget, bytes.Compare),
+		builder: report.NewBuilder(cfg.Limit),
+	}
+	fl.engine = classify.NewEngine(classify.EngineConfig{Window: cfg.Window, Lateness: time.Second}, fl.emit)
+	if cfg.KeepAll {
+		f, err := os.CreateTemp(cfg.TempDir, "denytrail-findings-*")
+		if err != nil {
+			return nil, fmt.Errorf("scan: keep findings: %w", err)
+		}
+		os.Remove(f.Name()) // lives on until Result.Close
+		fl.all, fl.w = f, bufio.NewWriterSize(f, 256<<10)
+		fl.enc = json.NewEncoder(fl.w)
+	}
+	return fl, nil
+}
+
+// add takes one event from the workers, in the engine goroutine.
+func (fl *flow) add(it item) error {
+	if fl.cfg.Observe != nil {
+		fl.cfg.Observe(it.ev, it.verdict, it.origin)
+	}
+	if !it.ev.Failed() {
+		fl.engine.AddChange(it.ev)
+		return nil
+	}
+	fl.key = sortKey(fl.key[:0], it.ev.EventTime, it.origin, it.raw)
+	return fl.sorter.Add(fl.key)
+}
+
+// finish runs the sorted records through the engine; afterwards the
+// builder holds the report and fl.all every finding.
+func (fl *flow) finish() error {
+	defer fl.sorter.Close()
+	for rec, err := range fl.sorter.All() {
+		if err != nil {
+			return fmt.Errorf("scan: sort failed records: %w", err)
+		}
+		origin, raw, err := splitKey(rec)
+		if err != nil {
+			return fmt.Errorf("scan: sort failed records: %w", err)
+		}
+		ev, err := classify.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("scan: %s: parse again: %w", origin, err) // it parsed once
+		}
+		fl.engine.Add(ev, classify.Judge(ev), origin)
+	}
+	fl.engine.Close()
+	fl.builder.Each(fl.engine.Attach)
+	if fl.w != nil {
+		if err := cmpErr(fl.err, fl.w.Flush()); err != nil {
+			return fmt.Errorf("scan: keep findings: %w", err)
+		}
+	}
+	return nil
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// emit takes a finding from the engine, in event-time order.
+func (fl *flow) emit(f classify.Finding) {
+	if fl.cfg.Suppress != nil && fl.cfg.Suppress.Suppress(&f) {
+		return // counted per rule, not reported
+	}
+	fl.builder.Add(f)
+	if fl.enc == nil || fl.err != nil {
+		return
+	}
+	s := stored{Finding: f}
+	if fl.cfg.KeepRecords {
+		s.Recs = f.Records
+	}
+	fl.err = fl.enc.Encode(&s)
+}
+
+// close releases the temporary files.
+func (fl *flow) close() error {
+	err := fl.sorter.Close()
+	if fl.all != nil {
+		err = cmpErr(err, fl.all.Close())
+		fl.all = nil
+	}
+	return err
+}
+
+// All yields every finding of the scan in event-time order, then event ID
+// and origin, with the changes that explain it (classify.Engine.Attach)
+// and, with Config.KeepRecords, its records. It reads them back from a
+// temporary file, so it needs Config.KeepAll; it may be ranged over again
+// until Close.
+func (r *Result) All() iter.Seq2[classify.Finding, error] {
+	return func(yield func(classify.Finding, error) bool) {
+		fl := r.flow
+		if fl == nil || fl.all == nil {
+			yield(classify.Finding{}, errors.New("scan: every finding was not kept (Config.KeepAll), or the result is closed"))
+			return
+		}
+		if _, err := fl.all.Seek(0, io.SeekStart); err != nil {
+			yield(classify.Finding{}, fmt.Errorf("scan: read kept findings: %w", err))
+			return
+		}
+		dec := json.NewDecoder(bufio.NewReaderSize(fl.all, 256<<10))
+		for {
+			var s stored
+			if err := dec.Decode(&s); err == io.EOF {
+				return
+			} else if err != nil {
+				yield(classify.Finding{}, fmt.Errorf("scan: read kept findings: %w", err))
+				return
+			}
+			f := s.Finding
+			f.Records = s.Recs
+			fl.engine.Attach(&f)
+			if !yield(f, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Collect returns every finding of the scan (see All), for scans small
+// enough to hold them.
+func (r *Result) Collect() ([]classify.Finding, error) {
+	var out []classify.Finding
+	for f, err := range r.All() {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Close removes the temporary files of the scan.
+func (r *Result) Close() error {
+	if r.flow == nil {
+		return nil
+	}
+	return r.flow.close()
+}
