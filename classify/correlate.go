@@ -3,6 +3,7 @@ package classify
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,8 @@ type call struct {
 	corr   string    // principal and bucket, for uploads and KMS calls S3 made
 	kms    []*call   // for uploads: the KMS calls S3 made for it
 	slot   int64     // the engine's slot, see Engine
-	gone   bool      // no longer a candidate in an uploadList
+	gone   bool      // an upload that left the window: no longer a candidate
+	taken  bool      // an upload a KMS call joined: no longer a free candidate
 }
 
 // newCall starts a call with its first record.
@@ -66,17 +68,21 @@ func isUpload(r *Finding) bool {
 }
 
 // uploadList holds the uploads one KMS call S3 made may belong to (the
-// same principal and bucket, or object), sorted by event time, then ID.
-// Removal marks a call gone; gone calls leave from the front as the
-// window moves on, and the list is compacted when they are the majority,
-// so that adding, removing and finding the nearest cost O(log n) amortised
-// (adding in event-time order, O(1) but for the search).
+// same principal and bucket, or object), sorted by event time, then ID:
+// all of them, or (free) those no KMS call joined yet. Removal marks a
+// call dead (gone, or taken in a free list); dead calls leave from the
+// front as the window moves on, and the list is compacted when they are
+// the majority, so that adding, removing and finding the nearest cost
+// O(log n) amortised (adding in event-time order, O(1) but the search).
 type uploadList struct {
 	calls []*call
-	gone  int
+	free  bool
+	dead  int
 }
 
 func compareCalls(a, b *call) int { return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.minID, b.minID)) }
+
+func (l *uploadList) isDead(c *call) bool { return c.gone || l.free && c.taken }
 
 func (l *uploadList) insert(c *call) {
 	i, _ := slices.BinarySearchFunc(l.calls, c, compareCalls)
@@ -89,25 +95,25 @@ func (l *uploadList) move(c *call) {
 	l.insert(c)
 }
 
-// drop counts one more call gone (the caller marked it) and reports
+// drop counts one more call dead (the caller marked it) and reports
 // whether the list is empty.
 func (l *uploadList) drop() bool {
-	l.gone++
-	for len(l.calls) > 0 && l.calls[0].gone {
+	l.dead++
+	for len(l.calls) > 0 && l.isDead(l.calls[0]) {
 		l.calls[0] = nil
 		l.calls = l.calls[1:]
-		l.gone--
+		l.dead--
 	}
-	if l.gone > len(l.calls)/2 {
-		l.calls = slices.DeleteFunc(l.calls, func(x *call) bool { return x.gone })
-		l.gone = 0
+	if l.dead > len(l.calls)/2 {
+		l.calls = slices.DeleteFunc(l.calls, l.isDead)
+		l.dead = 0
 	}
 	return len(l.calls) == 0
 }
 
-// nearest returns the upload that the KMS call k belongs to: the closest
-// in time within window, then the smallest event ID; nil when none. The
-// choice depends only on the set of uploads held.
+// nearest returns the live upload closest in time to the KMS call k,
+// within window, then the one with the smallest event ID; nil when none.
+// The choice depends only on the set of uploads held.
 func (l *uploadList) nearest(k *call, window time.Duration) *call {
 	if l == nil {
 		return nil
@@ -118,7 +124,7 @@ func (l *uploadList) nearest(k *call, window time.Duration) *call {
 		return i
 	}
 	live := func(i int) int { // the first live index from i
-		for i < len(cs) && cs[i].gone {
+		for i < len(cs) && l.isDead(cs[i]) {
 			i++
 		}
 		return i
@@ -129,7 +135,7 @@ func (l *uploadList) nearest(k *call, window time.Duration) *call {
 		best = cs[i]
 	}
 	j := pos - 1
-	for j >= 0 && cs[j].gone {
+	for j >= 0 && l.isDead(cs[j]) {
 		j--
 	}
 	if j >= 0 && k.t.Sub(cs[j].t) <= window {
@@ -139,6 +145,58 @@ func (l *uploadList) nearest(k *call, window time.Duration) *call {
 		}
 	}
 	return best
+}
+
+// uploadIndex finds held uploads by principal and bucket (KMS calls with
+// an S3 Bucket Key name only the bucket) and by principal and object.
+type uploadIndex struct {
+	free               bool
+	byBucket, byObject map[string]*uploadList
+}
+
+func newUploadIndex(free bool) uploadIndex {
+	return uploadIndex{free: free, byBucket: map[string]*uploadList{}, byObject: map[string]*uploadList{}}
+}
+
+// lists yields the lists an upload is in.
+func (x uploadIndex) lists(c *call) iter.Seq2[map[string]*uploadList, string] {
+	return func(yield func(map[string]*uploadList, string) bool) {
+		_ = yield(x.byBucket, c.corr) && yield(x.byObject, c.objectCorr())
+	}
+}
+
+func (x uploadIndex) add(c *call) {
+	for m, key := range x.lists(c) {
+		l := m[key]
+		if l == nil {
+			l = &uploadList{free: x.free}
+			m[key] = l
+		}
+		l.insert(c)
+	}
+}
+
+func (x uploadIndex) move(c *call) {
+	for m, key := range x.lists(c) {
+		m[key].move(c)
+	}
+}
+
+// drop removes an upload the caller marked dead.
+func (x uploadIndex) drop(c *call) {
+	for m, key := range x.lists(c) {
+		if m[key].drop() {
+			delete(m, key)
+		}
+	}
+}
+
+// candidates is the list the KMS call k S3 made may find its upload in.
+func (x uploadIndex) candidates(k *call) *uploadList {
+	if k.recs[0].Key == "" {
+		return x.byBucket[k.corr]
+	}
+	return x.byObject[k.objectCorr()]
 }
 
 // compareRecords orders the deliveries of a call: the resource owner's copy

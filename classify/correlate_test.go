@@ -364,6 +364,14 @@ func TestShuffledOrder(t *testing.T) {
 			events = append(events, changeOf("c"+id, at(m, s), "s3.amazonaws.com", "PutBucketPolicy", map[string]any{"bucketName": bucket}))
 		}
 	}
+	// A storm: one upload retried, each retry with the KMS call S3 made
+	// for it, three in the same second.
+	for i := range 30 {
+		when := at(30+i/10, i%10/3*2)
+		id := fmt.Sprintf("r%02d", i)
+		events = append(events, with(upload(id, when), "requestParameters.key", "storm.csv"),
+			with(viaS3("k"+id, when), "requestParameters.encryptionContext", map[string]any{"aws:s3:arn": objectARN[:strings.Index(objectARN, "/")+1] + "storm.csv"}))
+	}
 	for i := range events {
 		events[i] = with(events[i], "_origin", fmt.Sprintf("file-%d.json#%d", i/7, i%7))
 	}
@@ -374,7 +382,17 @@ func TestShuffledOrder(t *testing.T) {
 		}
 		return string(b)
 	}
-	want := render(runEngine(t, EngineConfig{}, events...))
+	wantFs := runEngine(t, EngineConfig{}, events...)
+	want := render(wantFs)
+	joined := 0
+	for _, f := range wantFs {
+		if strings.HasPrefix(f.EventID, "r") && len(f.Related) == 1 && f.Related[0] == "k"+f.EventID {
+			joined++
+		}
+	}
+	if joined != 30 {
+		t.Errorf("%d storm retries joined with their own KMS call, want 30", joined)
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 20 {
 		r.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })

@@ -3,7 +3,6 @@ package classify
 import (
 	"cmp"
 	"container/heap"
-	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -72,9 +71,10 @@ type Engine struct {
 	cfg                 EngineConfig
 	window, near, far   time.Duration
 	frontier            time.Time
-	others, uploads     []*slot // by start time
+	others, uploadSlots []*slot // by start time
 	byID, byShared      map[string]*call
-	byObject, byBucket  map[string]*uploadList // held uploads by principal, bucket (and object key)
+	uploads             uploadIndex // held uploads
+	freeUploads         uploadIndex // held uploads no KMS call joined yet
 	changes             *changeIndex
 	held, peak          int       // records held now and at most
 	firstSeen, lastSeen time.Time // event times of every event seen, changes included
@@ -101,8 +101,8 @@ func NewEngine(cfg EngineConfig, emit func(Finding)) *Engine {
 		far:      l + 2*w + slotWidth*time.Second,
 		byID:     map[string]*call{},
 		byShared: map[string]*call{},
-		byObject: map[string]*uploadList{},
-		byBucket: map[string]*uploadList{},
+		uploads:     newUploadIndex(false),
+		freeUploads: newUploadIndex(true),
 		changes:  newChangeIndex(cfg.MaxChanges),
 		patterns: map[string]*patternStats{},
 	}
@@ -212,7 +212,7 @@ func (e *Engine) insert(c *call) {
 	c.slot = c.t.Unix() - mod(c.t.Unix(), slotWidth)
 	list := &e.others
 	if c.upload {
-		list = &e.uploads
+		list = &e.uploadSlots
 		e.pend(c)
 	}
 	i, found := slices.BinarySearchFunc(*list, c.slot, func(s *slot, t int64) int { return cmp.Compare(s.start, t) })
@@ -222,20 +222,11 @@ func (e *Engine) insert(c *call) {
 	(*list)[i].calls = append((*list)[i].calls, c)
 }
 
-// pend makes a held upload a candidate for the KMS calls S3 made: by
-// principal and bucket (KMS calls with an S3 Bucket Key name only the
-// bucket), and by principal and object.
+// pend makes a held upload a candidate for the KMS calls S3 made.
 func (e *Engine) pend(c *call) {
-	if c.corr == "" {
-		return
-	}
-	for m, key := range e.uploadKeys(c) {
-		l := m[key]
-		if l == nil {
-			l = &uploadList{}
-			m[key] = l
-		}
-		l.insert(c)
+	if c.corr != "" {
+		e.uploads.add(c)
+		e.freeUploads.add(c)
 	}
 }
 
@@ -244,37 +235,41 @@ func (e *Engine) repend(c *call) {
 	if c.corr == "" {
 		return
 	}
-	for m, key := range e.uploadKeys(c) {
-		m[key].move(c)
+	e.uploads.move(c)
+	if !c.taken {
+		e.freeUploads.move(c)
 	}
 }
 
-// unpend removes an upload from the candidates.
+// unpend removes an upload that leaves the window from the candidates.
 func (e *Engine) unpend(c *call) {
 	if c.corr == "" || c.gone {
 		return
 	}
 	c.gone = true
-	for m, key := range e.uploadKeys(c) {
-		if m[key].drop() {
-			delete(m, key)
-		}
+	e.uploads.drop(c)
+	if !c.taken {
+		e.freeUploads.drop(c)
 	}
 }
 
-// uploadKeys yields the lists an upload is a candidate in.
-func (e *Engine) uploadKeys(c *call) iter.Seq2[map[string]*uploadList, string] {
-	return func(yield func(map[string]*uploadList, string) bool) {
-		_ = yield(e.byBucket, c.corr) && yield(e.byObject, c.objectCorr())
+// join gives the KMS call k S3 made to its upload: the nearest one no
+// other KMS call joined yet (each retry of a storm has its own), else the
+// nearest. It reports whether there was one.
+func (e *Engine) join(k *call) bool {
+	u := e.freeUploads.candidates(k).nearest(k, e.window)
+	if u == nil {
+		u = e.uploads.candidates(k).nearest(k, e.window)
 	}
-}
-
-// candidates are the held uploads a KMS call S3 made may belong to.
-func (e *Engine) candidates(k *call) *uploadList {
-	if k.recs[0].Key == "" {
-		return e.byBucket[k.corr]
+	if u == nil {
+		return false
 	}
-	return e.byObject[k.objectCorr()]
+	if !u.taken {
+		u.taken = true
+		e.freeUploads.drop(u)
+	}
+	u.kms = append(u.kms, k) // reported with the upload
+	return true
 }
 
 // promote moves a call that a later copy showed to be an upload.
@@ -307,7 +302,7 @@ func (e *Engine) evict(flush bool) {
 	for _, pass := range [...]struct {
 		list *[]*slot
 		d    time.Duration
-	}{{&e.others, e.near}, {&e.uploads, e.far}} {
+	}{{&e.others, e.near}, {&e.uploadSlots, e.far}} {
 		l := pass.list
 		for len(*l) > 0 && (flush || (*l)[0].start+slotWidth <= lo(pass.d)) {
 			e.evictSlot((*l)[0])
@@ -336,15 +331,14 @@ func (e *Engine) evict(flush bool) {
 	}
 }
 
-// evictSlot releases a slot's calls.
+// evictSlot releases a slot's calls, in a fixed order (KMS calls choose
+// their uploads in it).
 func (e *Engine) evictSlot(s *slot) {
+	slices.SortStableFunc(s.calls, compareCalls)
 	for _, c := range s.calls {
 		e.unindex(c)
-		if !c.upload && c.viaS3 && c.corr != "" {
-			if u := e.candidates(c).nearest(c, e.window); u != nil {
-				u.kms = append(u.kms, c) // reported with the upload
-				continue
-			}
+		if !c.upload && c.viaS3 && c.corr != "" && e.join(c) {
+			continue
 		}
 		if c.upload {
 			e.unpend(c)
