@@ -1,0 +1,112 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/report"
+)
+
+// stormArchives are two account folders of an organization trail: one
+// with n retries of a denied upload (bare Access Denied, several a
+// second), the other with the GenerateDataKey denial S3 made for each,
+// which a scan reads much later than the upload it belongs to.
+func stormArchives(n int) (uploads, keys fstest.MapFS) {
+	uploads, keys = fstest.MapFS{}, fstest.MapFS{}
+	kms := func(id string, t time.Time) string {
+		return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","invokedBy":"s3.amazonaws.com"},`+
+			`"eventTime":%q,"eventSource":"kms.amazonaws.com","eventName":"GenerateDataKey","awsRegion":"us-east-1","errorCode":"AccessDenied","errorMessage":"",`+
+			`"sourceIPAddress":"s3.amazonaws.com","requestParameters":{"encryptionContext":{"aws:s3:arn":"arn:aws:s3:::b/k"},"keyId":"alias/k"},`+
+			`"resources":[{"ARN":"arn:aws:kms:us-east-1:111122223333:key/k1","type":"AWS::KMS::Key"}],"eventID":%q,"recipientAccountId":"111122223333"}`,
+			t.Format(time.RFC3339), id)
+	}
+	var ups, ks []string
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Second / 4)
+		ups = append(ups, event(fmt.Sprintf("u%04d", i), at, "s3.amazonaws.com", "PutObject", "AccessDenied", "Access Denied"))
+		ks = append(ks, kms(fmt.Sprintf("k%04d", i), at))
+		if len(ups) == 50 || i == n-1 {
+			// Files hold their records in no order.
+			name := fmt.Sprintf("f%03d.json", i/50)
+			for j := range ups {
+				k := (j * 7) % len(ups)
+				ups[j], ups[k] = ups[k], ups[j]
+			}
+			uploads[name], keys[name] = logFile(ups...), logFile(ks...)
+			ups, ks = nil, nil
+		}
+	}
+	return uploads, keys
+}
+
+// TestStormThroughTheSort: a storm whose records come in any order, with
+// the KMS calls a whole folder after their uploads, through a sort that
+// spills to disk, gives one incident per retry joined with its own KMS
+// call, the same findings and report whatever the order and the workers,
+// and leaves no temporary file behind.
+func TestStormThroughTheSort(t *testing.T) {
+	uploads, keys := stormArchives(600)
+	var want, wantReport string
+	for _, tc := range []struct {
+		workers int
+		sources []ingest.Source
+	}{
+		{1, []ingest.Source{ingest.FS(uploads, "uploads"), ingest.FS(keys, "keys")}},
+		{4, []ingest.Source{ingest.FS(keys, "keys"), ingest.FS(uploads, "uploads")}},
+		{2, []ingest.Source{ingest.FS(keys, "keys"), ingest.FS(uploads, "uploads")}},
+	} {
+		dir := t.TempDir()
+		res, err := Run(context.Background(), Config{Workers: tc.workers, KeepAll: true, TempDir: dir, SortBudget: 16 << 10, Limit: 10}, tc.sources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.flow.sorter.Runs(); got != 0 {
+			t.Errorf("sorter still holds %d runs after the scan", got)
+		}
+		var b bytes.Buffer
+		if err := report.RenderAll(&b, report.NDJSON, res.Report, res.All()); err != nil {
+			t.Fatal(err)
+		}
+		fs := found(t, res)
+		if len(fs) != 600 {
+			t.Fatalf("%d findings, want 600 incidents", len(fs))
+		}
+		for _, f := range fs {
+			if len(f.Related) != 1 || "k"+f.EventID[1:] != f.Related[0] || f.Layer != "kms" {
+				t.Fatalf("%s: related %v, layer %s; want its own KMS call, kms", f.EventID, f.Related, f.Layer)
+			}
+		}
+		r := res.Report
+		if r.Summary.Findings != 600 || len(r.Patterns) != 1 || r.Patterns[0].Count != 600 || len(r.Incidents) != 1 ||
+			r.Incidents[0].Count != 600 || len(r.Findings) != 1 || r.Omitted != 599 {
+			t.Errorf("report: %d findings, %d patterns, %d incidents (count %d), %d kept, %d omitted; want 600 in one pattern and one incident",
+				r.Summary.Findings, len(r.Patterns), len(r.Incidents), r.Incidents[0].Count, len(r.Findings), r.Omitted)
+		}
+		var table bytes.Buffer
+		r.Stats.Sources = nil // the one thing the order changes
+		if err := report.Render(&table, report.Table, r); err != nil {
+			t.Fatal(err)
+		}
+		if want == "" {
+			want, wantReport = b.String(), table.String()
+		} else if b.String() != want || table.String() != wantReport {
+			t.Errorf("workers %d, sources %v: other findings or report:\n%s\nwant\n%s", tc.workers, tc.sources, table.String(), wantReport)
+		}
+		if err := res.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("temporary files left: %v", entries)
+		}
+		if _, err := res.Collect(); err == nil || !strings.Contains(err.Error(), "closed") {
+			t.Errorf("All after Close: %v", err)
+		}
+	}
+}
