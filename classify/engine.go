@@ -94,17 +94,17 @@ func NewEngine(cfg EngineConfig, emit func(Finding)) *Engine {
 	w := cmp.Or(max(cfg.Window, 0), DefaultWindow)
 	l := cmp.Or(max(cfg.Lateness, 0), DefaultLateness)
 	return &Engine{
-		emit:     emit,
-		cfg:      cfg,
-		window:   w,
-		near:     l + w,
-		far:      l + 2*w + slotWidth*time.Second,
-		byID:     map[string]*call{},
-		byShared: map[string]*call{},
+		emit:        emit,
+		cfg:         cfg,
+		window:      w,
+		near:        l + w,
+		far:         l + 2*w + slotWidth*time.Second,
+		byID:        map[string]*call{},
+		byShared:    map[string]*call{},
 		uploads:     newUploadIndex(false),
 		freeUploads: newUploadIndex(true),
-		changes:  newChangeIndex(cfg.MaxChanges),
-		patterns: map[string]*patternStats{},
+		changes:     newChangeIndex(cfg.MaxChanges),
+		patterns:    map[string]*patternStats{},
 	}
 }
 
