@@ -12,12 +12,15 @@ import (
 )
 
 // jsonHead is the JSON document, {"summary", "patterns", "stats",
-// "findings"}, without its findings, which follow it. Every list is an
+// "incidents", "findings"}, without its findings, which follow it. Every list is an
 // array, never null, so consumers need no null checks.
 type jsonHead struct {
 	Summary  Summary            `json:"summary"`
 	Patterns []classify.Pattern `json:"patterns"`
 	Stats    Stats              `json:"stats"`
+	// Incidents are the failed calls that were retried, identical
+	// retries collapsed (those of Report.Incidents with a count above 1).
+	Incidents []Incident `json:"incidents"`
 }
 
 // renderJSON writes one indented document, escaped by encoding/json and
@@ -41,8 +44,16 @@ func renderJSON(w *stickyWriter, r *Report, all iter.Seq2[classify.Finding, erro
 		patterns[i].Examples = orEmpty(patterns[i].Examples)
 		patterns[i].Commands = orEmpty(patterns[i].Commands)
 	}
+	incidents := []Incident{}
+	for _, inc := range r.Incidents {
+		if inc.Count > 1 { // a call tried once is just its finding
+			inc.Finding = normalize(inc.Finding)
+			inc.SampleEventIDs = orEmpty(inc.SampleEventIDs)
+			incidents = append(incidents, inc)
+		}
+	}
 	var head bytes.Buffer
-	if err := writeJSON(&head, jsonHead{Summary: sum, Patterns: patterns, Stats: st}); err != nil {
+	if err := writeJSON(&head, jsonHead{Summary: sum, Patterns: patterns, Stats: st, Incidents: incidents}); err != nil {
 		return err
 	}
 	// Open the document's last object again for the findings.

@@ -71,7 +71,7 @@ func TestStormThroughTheSort(t *testing.T) {
 			t.Errorf("sorter still holds %d runs after the scan", got)
 		}
 		var b bytes.Buffer
-		if err := report.RenderAll(&b, report.NDJSON, res.Report, res.All()); err != nil {
+		if err := report.RenderAll(&b, report.NDJSON, res.Report, report.Options{}, res.All()); err != nil {
 			t.Fatal(err)
 		}
 		fs := found(t, res)
