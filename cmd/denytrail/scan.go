@@ -459,7 +459,7 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 		return &exitError{code: exitSkipped}
 	case delivery != nil:
 		return delivery
-		case out.failOnFindings && res.Report.Summary.Findings > 0:
+	case out.failOnFindings && res.Report.Summary.Findings > 0:
 		return &exitError{code: exitFindings}
 	}
 	return nil
