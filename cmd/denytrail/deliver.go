@@ -22,7 +22,7 @@ type deliveryFlags struct {
 func (o *deliveryFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.notify, "notify", "", "post the day's digest (new, jumped and stopped patterns, each with its cause and first command) to a Slack-compatible incoming webhook `URL`; set DENYTRAIL_NOTIFY instead to keep the URL out of the command line")
-	f.StringVar(&o.notifyLink, "notify-link", "", "the `URL` or path of the full report that the digest points to (default: the first --output-file)")
+	f.StringVar(&o.notifyLink, "notify-link", "", "the `URL` or path of the full report that the digest points to ({day} is replaced; default: the first --output-file)")
 	f.BoolVar(&o.securityHub, "securityhub", false, "also import the day's findings into AWS Security Hub (ASFF, one per pattern, updated on re-runs; needs securityhub:BatchImportFindings)")
 }
 

@@ -225,7 +225,7 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 
 	var delivery []error
 	if !interrupted {
-		link := o.notifyLink
+		link := strings.ReplaceAll(o.notifyLink, "{day}", day)
 		if link == "" && len(outputs) > 0 {
 			link = outputs[0].String()
 		}
