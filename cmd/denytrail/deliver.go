@@ -2,13 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
+	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/notify"
 	"github.com/denytrail/denytrail/report"
+	"github.com/denytrail/denytrail/suppress"
 )
 
 // deliveryFlags say where the daily report goes besides its files: a chat
@@ -49,3 +56,46 @@ func (o *deliveryFlags) deliver(ctx context.Context, e *env, d *report.Daily, li
 	}
 	return errs
 }
+
+// loadSuppressions reads an s3:// --suppress file (a local one is read by
+// validate): teams keep the rules beside the history, where a CronJob and
+// an ECS task both reach them. A file that cannot be read is exit 1.
+func (o *engineFlags) loadSuppressions(ctx context.Context, clients *s3Clients) error {
+	if !strings.HasPrefix(o.suppress, "s3://") || o.rules != nil {
+		return nil
+	}
+	fail := func(err error) error {
+		return &exitError{code: exitFailure, err: fmt.Errorf("--suppress %s: %w", o.suppress, err)}
+	}
+	bucket, key, err := ingest.ParseS3URL(o.suppress)
+	if err != nil || key == "" || strings.HasSuffix(key, "/") {
+		return fail(errors.New("want s3://BUCKET/KEY of a YAML file"))
+	}
+	client, err := clients.get(ctx, bucket)
+	if err != nil {
+		return fail(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fail(err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, maxSuppressFile+1))
+	switch {
+	case err != nil:
+		return fail(err)
+	case len(data) > maxSuppressFile:
+		return fail(errors.New("over 1 MiB: not a suppressions file"))
+	}
+	rules, err := suppress.Parse(o.suppress, data)
+	if err != nil {
+		return &exitError{code: exitFailure, err: fmt.Errorf("--suppress: %w", err)}
+	}
+	o.rules = rules
+	return nil
+}
+
+// maxSuppressFile bounds a suppressions file read from S3.
+const maxSuppressFile = 1 << 20

@@ -118,6 +118,7 @@ type ecsTask struct {
 		Essential              bool
 		Command                []string
 		Environment            []struct{ Name, Value string }
+		Secrets                []struct{ Name, ValueFrom string }
 		User                   string
 		ReadonlyRootFilesystem bool
 		LinuxParameters        struct {
@@ -217,9 +218,14 @@ type k8sContainer struct {
 		Name      string `yaml:"name"`
 		Value     string `yaml:"value,omitempty"`
 		ValueFrom *struct {
-			ResourceFieldRef struct {
+			ResourceFieldRef *struct {
 				Resource string `yaml:"resource"`
-			} `yaml:"resourceFieldRef"`
+			} `yaml:"resourceFieldRef,omitempty"`
+			SecretKeyRef *struct {
+				Name     string `yaml:"name"`
+				Key      string `yaml:"key"`
+				Optional bool   `yaml:"optional"`
+			} `yaml:"secretKeyRef,omitempty"`
 		} `yaml:"valueFrom,omitempty"`
 	} `yaml:"env"`
 	Resources struct {

@@ -177,6 +177,9 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	clients := &s3Clients{opts: opts}
 	store, err := openHistory(ctx, o.history, clients)
 	if err == nil {
+		err = o.loadSuppressions(ctx, clients)
+	}
+	if err == nil {
 		err = checkWritable(ctx, clients, o.history, outputs)
 	}
 	if err != nil {

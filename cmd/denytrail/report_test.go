@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -352,7 +353,25 @@ func TestDeployExamplesRun(t *testing.T) {
 		t.Fatalf("the examples do not run the daily report of yesterday: %q", args)
 	}
 	fakeAWSEnv(t, "eu-west-1")
-	s := newE2ES3(t, "org-trail-logs")
+	// One endpoint serves every AWS API the job calls, as --endpoint-url
+	// does: S3 (gofakes3) and Security Hub's BatchImportFindings.
+	hub := &fakeSecurityHub{}
+	s := &e2eS3{Server: s3test.New(t, func(s3 http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/findings/import" {
+				hub.ServeHTTP(w, r)
+				return
+			}
+			s3.ServeHTTP(w, r)
+		})
+	}, e2eTrail, e2eReports, "org-trail-logs"), t: t}
+	rules, err := os.ReadFile(filepath.Join("..", "..", "deploy", "suppressions.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Backend.PutObject("denytrail-reports", "config/suppressions.yaml", nil, bytes.NewReader(rules), int64(len(rules)), nil); err != nil {
+		t.Fatal(err)
+	}
 	yesterday := history.Midnight(time.Now()).AddDate(0, 0, -1)
 	var g e2eEvents
 	s.deliverTo("org-trail-logs", "AWSLogs/o-abc123defg/"+e2eAccount, yesterday.Add(10*time.Hour+5*time.Minute),
@@ -372,5 +391,11 @@ func TestDeployExamplesRun(t *testing.T) {
 	s.get("denytrail-reports", "history/"+day+".json")
 	if !strings.Contains(md, "## New today (1)") || !strings.Contains(page, "<h2>New today (1)</h2>") || !json.Valid([]byte(doc)) {
 		t.Errorf("the example's reports do not show the new pattern:\n%s", md)
+	}
+	if len(hub.ids) != 1 || hub.bad {
+		t.Errorf("Security Hub got %v (missing fields: %v), want the day's one pattern", hub.ids, hub.bad)
+	}
+	if !strings.Contains(doc, `"reason": "INC-1234: the nightly export writes to a retired bucket until the migration ends"`) {
+		t.Errorf("the report does not account for the suppression rule:\n%s", doc)
 	}
 }

@@ -74,7 +74,7 @@ func (o *engineFlags) register(cmd *cobra.Command) {
 	f.IntVar(&o.workers, "workers", 0, "inputs read in parallel (default: the number of CPUs)")
 	f.DurationVar(&o.corrWindow, "correlation-window", classify.DefaultWindow, "how far apart in event time a denied upload and the KMS call S3 made for it may be to count as one incident (not the time range: see --since/--until)")
 	alias(f, "window", "", "correlation-window", true)
-	f.StringVar(&o.suppress, "suppress", "", "mute the accepted denials that the rules in `FILE` match (YAML; each rule has a reason and an expiry date; see the README)")
+	f.StringVar(&o.suppress, "suppress", "", "mute the accepted denials that the rules in `FILE` (or s3://BUCKET/KEY) match (YAML; each rule has a reason and an expiry date; see the README)")
 }
 
 // validate checks the flags that need no clock.
@@ -82,7 +82,7 @@ func (o *engineFlags) validate() error {
 	if o.corrWindow <= 0 {
 		return fmt.Errorf("--correlation-window %s: want a positive duration, e.g. 2m", o.corrWindow)
 	}
-	if o.suppress != "" && o.rules == nil {
+	if o.suppress != "" && o.rules == nil && !strings.HasPrefix(o.suppress, "s3://") {
 		rules, err := suppress.Load(o.suppress)
 		if err != nil {
 			return fmt.Errorf("--suppress: %w", err)
@@ -295,6 +295,9 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	opts := src.options(since, until, flt.allFailures)
 	opts.Debug = e.debugWriter()
 	out.awsConfig = func(ctx context.Context) (aws.Config, error) { return loadAWSConfig(ctx, opts) }
+	if err := flt.loadSuppressions(ctx, &s3Clients{opts: opts}); err != nil {
+		return err
+	}
 	sources, err := openSources(ctx, e, args, opts)
 	if err != nil {
 		return err
