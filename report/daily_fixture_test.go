@@ -51,10 +51,14 @@ var (
 	}
 	// Today only: new.
 	deployerSCP dailyPattern = func(id string, at time.Time) classify.Finding {
-		return dailyFinding(id, at, "s3.amazonaws.com", "PutObject", "arn:aws:iam::111122223333:role/deployer", "prod-artifacts", "app/v2.tar.gz", "",
+		f := dailyFinding(id, at, "s3.amazonaws.com", "PutObject", "arn:aws:iam::111122223333:role/deployer", "prod-artifacts", "app/v2.tar.gz", "",
 			classify.LayerOrgControls, classify.ControlSCP, classify.High,
 			"User: arn:aws:sts::111122223333:assumed-role/deployer/ci is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::prod-artifacts/app/v2.tar.gz\" with an explicit deny in a service control policy",
-			"Find the SCP that denies s3:PutObject to arn:aws:iam::111122223333:role/deployer:\n  aws organizations list-policies-for-target --target-id 111122223333 --filter SERVICE_CONTROL_POLICY")
+			"Find the SCP that denies s3:PutObject to arn:aws:iam::111122223333:role/deployer.")
+		f.Cause = "A service control policy denies s3:PutObject to role deployer on prod-artifacts (AttachPolicy by jane 15:58, 2m13s before the first denial)."
+		f.Commands = []classify.Command{fixtureCommand(classify.Check, "list the SCPs of the account", "aws", "organizations",
+			"list-policies-for-target", "--target-id", "111122223333", "--filter", "SERVICE_CONTROL_POLICY")}
+		return f
 	}
 	disabledKey dailyPattern = func(id string, at time.Time) classify.Finding {
 		key := "arn:aws:kms:eu-west-1:111122223333:key/abcd-0001"
@@ -62,6 +66,9 @@ var (
 			classify.LayerKMS, classify.ControlKMSKeyState, classify.High, key+" is disabled.",
 			"Enable "+key+" or use another key.")
 		f.ErrorCode = "DisabledException"
+		f.Cause = "Key …/abcd-0001 is disabled."
+		f.Commands = []classify.Command{fixtureCommand(classify.Check, "read the key state", "aws", "kms", "describe-key",
+			"--key-id", key, "--query", "KeyMetadata.KeyState")}
 		return f
 	}
 )

@@ -10,9 +10,11 @@ import (
 )
 
 // renderDailyMarkdown writes a daily report in GitHub-flavoured Markdown,
-// for a ticket, a wiki page or a chat post: the headline, what is new (with
-// what to check next), what jumped and what stopped, all of today's
-// patterns, denials per hour, then what was read and the history compared.
+// for a ticket, a wiki page or a chat post: the headline, what is new
+// (each new pattern with its cause and commands in code blocks, then their
+// table, unless there was no earlier day, when the table of all patterns
+// says it once), what jumped and what stopped, all of today's patterns,
+// denials per hour, then what was read and the history compared.
 // Every value in a table cell or list item passes through mdEscape (via
 // mdRow and mdItem).
 func renderDailyMarkdown(w *stickyWriter, d *Daily) {
@@ -31,34 +33,33 @@ func renderDailyMarkdown(w *stickyWriter, d *Daily) {
 	}
 
 	w.printf("\n## New today (%d)\n\n", len(c.New))
-	if len(c.New) == 0 {
+	fresh := c.NoHistory() || c.Requested == 0 // every pattern is new: the table of all of them says it once
+	switch {
+	case len(c.New) == 0:
 		w.printf("No new patterns: every pattern today was seen on a compared day.\n")
-	} else {
-		w.printf("| Findings | Layer | Principal | Action | Resource | First seen | Last seen | Example event |\n")
-		w.printf("|--:|---|---|---|---|---|---|---|\n")
-		rows, more := capRows(c.New)
-		for _, ch := range rows {
-			p := ch.Pattern
-			mdRow(w, strconv.Itoa(p.Count), patternLayer(p), p.Principal, p.Action, p.Resource,
-				dayClock(p.FirstSeen, date), dayClock(p.LastSeen, date), firstExample(p))
+	default:
+		if fresh {
+			w.printf("No earlier day to compare with: every pattern today counts as new. They are all in the table under *All patterns today*.\n\n")
 		}
-		mdMore(w, more)
-		rem := remedies(d.Report.Findings)
-		var items []string
-		for _, ch := range c.New {
-			if m := rem[ch.Pattern.ID]; m != "" {
-				items = append(items, ch.Pattern.Principal+" ("+patternLayer(ch.Pattern)+"): "+m)
-			}
+		ps := make([]classify.Pattern, len(c.New))
+		for i, ch := range c.New {
+			ps[i] = ch.Pattern
 		}
-		if len(items) > 0 {
-			w.printf("\n### What to check next\n\n")
-			for i, m := range items {
-				if i == maxListed {
-					w.printf("- ... and %d more (in the JSON report)\n", len(items)-maxListed)
-					break
-				}
-				mdItem(w, m)
+		where := "the table below lists them, the JSON report has every one."
+		if fresh {
+			where = "the table under All patterns today lists them, the JSON report has every one."
+		}
+		markdownActions(w, ps, patternNotes(d.Report), Options{}, where)
+		if !fresh {
+			w.printf("| Findings | Layer | Principal | Action | Resource | First seen | Last seen | Example event |\n")
+			w.printf("|--:|---|---|---|---|---|---|---|\n")
+			rows, more := capRows(c.New)
+			for _, ch := range rows {
+				p := ch.Pattern
+				mdRow(w, strconv.Itoa(p.Count), patternLayer(p), p.Principal, p.Action, p.Resource,
+					dayClock(p.FirstSeen, date), dayClock(p.LastSeen, date), firstExample(p))
 			}
+			mdMore(w, more)
 		}
 	}
 

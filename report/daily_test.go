@@ -60,9 +60,12 @@ func TestDailyLeadsWithNew(t *testing.T) {
 	if first < 0 || !strings.HasPrefix(md[first:], "\n## New today (2)") {
 		t.Errorf("markdown does not lead with the new patterns:\n%s", md)
 	}
-	html := renderDailyString(t, HTML, d)
-	if first := strings.Index(html, "<h2>"); first < 0 || !strings.HasPrefix(html[first:], "<h2>New today (2)</h2>") {
-		t.Errorf("html does not lead with the new patterns")
+	html := strings.ReplaceAll(renderDailyString(t, HTML, d), "<wbr>", "")
+	if first := strings.Index(html, "<h2>"); first < 0 || !strings.HasPrefix(html[first:], "<h2>What to do: the new patterns</h2>") {
+		t.Errorf("html does not lead with what to do about the new patterns")
+	}
+	if i, j := strings.Index(html, `<section id="todo">`), strings.Index(html, `<section id="new">`); i < 0 || j < i {
+		t.Errorf("html: what to do does not come before the table of new patterns")
 	}
 	for _, out := range []string{md, html} {
 		start, end := strings.Index(out, "New today"), strings.Index(out, "Jumped (1)")
@@ -165,21 +168,30 @@ func TestDailyCapsTables(t *testing.T) {
 			"s3.amazonaws.com", "PutObject", fmt.Sprintf("arn:aws:iam::111122223333:role/r%04d", i), "bucket", "k", "",
 			classify.LayerIAM, classify.ControlIdentityPolicy, classify.Low, "Access Denied", ""))
 	}
+	// With no history every pattern is new: one table (all patterns), and
+	// the patterns detailed first are counted too.
 	d := NewDaily(New(Stats{}, fs), dailyDate, history.Baseline{})
 	more := "... and 5 more (all of them are in the JSON report)"
+	detailed := fmt.Sprintf("... and %d more new patterns not detailed here", n-maxActions)
 	md := renderDailyString(t, Markdown, d)
-	if got := strings.Count(md, "| iam/identity-policy |"); got != 2*maxDailyRows {
-		t.Errorf("markdown has %d pattern rows, want %d in each of the new and all-patterns tables", got, maxDailyRows)
+	if got := strings.Count(md, "| iam/identity-policy |"); got != maxDailyRows {
+		t.Errorf("markdown has %d pattern rows, want %d, once", got, maxDailyRows)
 	}
-	if got := strings.Count(md, mdEscape(more)); got != 2 {
-		t.Errorf("markdown says %q %d times, want 2", more, got)
+	if got := strings.Count(md, mdEscape(more)); got != 1 {
+		t.Errorf("markdown says %q %d times, want 1", more, got)
+	}
+	if got := strings.Count(md, "### "); got != maxActions || !strings.Contains(md, fmt.Sprintf("and %d more patterns not detailed here", n-maxActions)) {
+		t.Errorf("markdown details %d patterns, want %d and a count of the rest", got, maxActions)
 	}
 	page := renderDailyString(t, HTML, d)
-	if got := strings.Count(page, "<tr><td"); got != 2*maxDailyRows {
-		t.Errorf("html has %d pattern rows, want %d", got, 2*maxDailyRows)
+	if got := strings.Count(page, "<tr><td"); got != maxDailyRows {
+		t.Errorf("html has %d pattern rows, want %d", got, maxDailyRows)
 	}
-	if got := strings.Count(page, `<p class="muted">`+more+`</p>`); got != 2 {
-		t.Errorf("html says %q %d times, want 2", more, got)
+	if got := strings.Count(page, `<p class="muted">`+more+`</p>`); got != 1 {
+		t.Errorf("html says %q %d times, want 1", more, got)
+	}
+	if got := strings.Count(page, `<article class="action">`); got != maxActions || !strings.Contains(page, detailed) {
+		t.Errorf("html details %d patterns, want %d and %q", got, maxActions, detailed)
 	}
 	var doc struct {
 		Comparison struct{ New []json.RawMessage }

@@ -90,17 +90,23 @@ func termUnsafe(r rune) bool {
 // mdEscape returns s as inline GitHub-flavoured Markdown text that renders
 // as exactly s (modulo the visible escapes of termEscape) inside a table
 // cell, a list item or a paragraph:
-//   - line breaks of any kind become spaces, so a cell or item stays on its line;
-//   - terminal control and bidi characters are escaped as by termEscape;
+//   - line breaks of every kind (LF, CR, VT, FF, NEL, U+2028, U+2029) and
+//     other terminal control and bidi characters are shown escaped as by
+//     termEscape (\n, \u2028, ...), so a value stays on its line and cannot
+//     start a block of its own;
 //   - <, > and & become entities, so no HTML is ever injected;
 //   - | becomes \|, so a table row keeps its cells;
 //   - backslash, backtick and the emphasis, link, strikethrough and math
 //     characters are backslash-escaped;
 //   - a leading block marker (#, +, -, =, or a digit run then . or ),
 //     after any spaces) is escaped so the text cannot become a heading or
-//     list.
+//     list;
+//   - nothing becomes a link: GFM's autolinks (scheme://, www., an e-mail
+//     address) are broken with an empty HTML comment, which renders as
+//     nothing and splits the text the autolinker reads (character escapes
+//     and references do not stop its e-mail rule).
 func mdEscape(s string) string {
-	s = termEscape(mdLineBreaks.Replace(s))
+	s = termEscape(s)
 
 	start := len(s) - len(strings.TrimLeft(s, " "))
 	var b strings.Builder
@@ -127,6 +133,17 @@ func mdEscape(s string) string {
 				b.WriteByte('\\')
 			}
 			b.WriteByte(c)
+			if c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www") {
+				b.WriteString(mdNoLink)
+			}
+		case ':':
+			b.WriteByte(c)
+			if strings.HasPrefix(s[i+1:], "//") {
+				b.WriteString(mdNoLink)
+			}
+		case '@':
+			b.WriteByte(c)
+			b.WriteString(mdNoLink)
 		default:
 			b.WriteByte(c)
 		}
@@ -134,10 +151,8 @@ func mdEscape(s string) string {
 	return b.String()
 }
 
-// mdLineBreaks turns every kind of line break into a space. (strings.Map
-// would also turn invalid UTF-8 into U+FFFD before termEscape can show it.)
-var mdLineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\v", " ", "\f", " ",
-	"\u0085", " ", "\u2028", " ", "\u2029", " ")
+// mdNoLink is what mdEscape puts where GFM would start an autolink.
+const mdNoLink = "<!-- -->"
 
 // leadingDigits reports whether s is all ASCII digits (and not empty).
 func leadingDigits(s string) bool {

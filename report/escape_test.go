@@ -39,7 +39,9 @@ func TestMDEscape(t *testing.T) {
 		{"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
 		{"a&amp;b", "a&amp;amp;b"},
 		{"`code` *em* _u_ [l](u) ~s~ $m$", "\\`code\\` \\*em\\* \\_u\\_ \\[l\\](u) \\~s\\~ \\$m\\$"},
-		{"two\r\nlines\nthree\rfour\u2028five", "two lines three four five"},
+		{"two\r\nlines\nthree\rfour\u2028five\u2029six\vseven\feight\u0085nine", `two\\r\\nlines\\nthree\\rfour\\u2028five\\u2029six\\x0bseven\\x0ceight\\u0085nine`},
+		{"see http://evil.example/x and www.evil.example or a@evil.example", "see http:<!-- -->//evil.example/x and www.<!-- -->evil.example or a@<!-- -->evil.example"},
+		{"HTTPS://E WWW.E", "HTTPS:<!-- -->//E WWW.<!-- -->E"},
 		{"# head", `\# head`},
 		{"  # head", `  \# head`},
 		{"- item", `\- item`},
@@ -118,8 +120,32 @@ func FuzzTermEscape(f *testing.F) {
 				}
 			}
 		}
-		if md := mdEscape(s); unescapedPipes(md) != 0 || strings.ContainsAny(md, "<>") {
+		md := mdEscape(s)
+		if unescapedPipes(md) != 0 || strings.ContainsAny(strings.ReplaceAll(md, mdNoLink, ""), "<>") {
 			t.Fatalf("mdEscape(%q) = %q keeps a cell delimiter or HTML", s, md)
+		}
+		// No autolink survives: "://" never appears whole, and every
+		// "www." and "@" is followed by the empty comment.
+		if strings.Contains(md, "://") {
+			t.Fatalf("mdEscape(%q) = %q leaves a scheme autolink", s, md)
+		}
+		lower := []byte(md) // ASCII case folded, same offsets
+		for i, c := range lower {
+			if 'A' <= c && c <= 'Z' {
+				lower[i] = c + 'a' - 'A'
+			}
+		}
+		for _, mark := range []string{"www.", "@"} {
+			for i := 0; ; {
+				j := strings.Index(string(lower[i:]), mark)
+				if j < 0 {
+					break
+				}
+				i += j + len(mark)
+				if !strings.HasPrefix(md[i:], mdNoLink) {
+					t.Fatalf("mdEscape(%q) = %q leaves a %q autolink", s, md, mark)
+				}
+			}
 		}
 	})
 }

@@ -149,9 +149,46 @@ func TestHostileTable(t *testing.T) {
 	assertFits(t, got, DefaultWidth, pasteableLines(hostileReport(), nil))
 }
 
+// mdFences returns md with the content of every fenced code block replaced
+// by one line "(code)", and the blocks' contents. It fails on a fence that
+// does not close.
+func mdFences(t *testing.T, md string) (prose string, blocks []string) {
+	t.Helper()
+	var b strings.Builder
+	fence := ""
+	var block []string
+	for line := range strings.Lines(md) {
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case fence == "" && strings.HasPrefix(line, "```"):
+			fence = strings.TrimRight(line, "abcdefghijklmnopqrstuvwxyz")
+			block = nil
+			b.WriteString(line + "\n(code)\n")
+		case fence != "" && line == fence:
+			fence = ""
+			blocks = append(blocks, strings.Join(block, "\n"))
+			b.WriteString(line + "\n")
+		case fence != "":
+			block = append(block, line)
+		default:
+			b.WriteString(line + "\n")
+		}
+	}
+	if fence != "" {
+		t.Fatalf("code block fenced with %s does not close", fence)
+	}
+	return b.String(), blocks
+}
+
 func TestHostileMarkdown(t *testing.T) {
-	got := render(t, Markdown, hostileReport())
-	assertTerminalSafe(t, got)
+	raw := render(t, Markdown, hostileReport())
+	assertTerminalSafe(t, raw)
+	got, blocks := mdFences(t, raw)
+	for _, c := range hostileReport().Patterns[0].Commands {
+		if !slices.Contains(blocks, termEscape(c.Line)) {
+			t.Errorf("the command %q is not a code block of its own", c.Line)
+		}
+	}
 	for _, raw := range []string{"<script>", "</script>", "**b**", "[l](http://e)", "`code`"} {
 		if strings.Contains(got, raw) {
 			t.Errorf("markdown output contains raw %q", raw)
@@ -164,7 +201,8 @@ func TestHostileMarkdown(t *testing.T) {
 	// list item is ours: hostile text never starts a line.
 	for line := range strings.Lines(got) {
 		if strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "# denytrail report") &&
-			!strings.HasPrefix(line, "## ") && !strings.HasPrefix(line, "### What to check next") {
+			!strings.HasPrefix(line, "## ") && !strings.HasPrefix(line, "### What to check next") &&
+			!regexp.MustCompile(`^### [0-9]+\. `).MatchString(line) {
 			t.Errorf("unexpected heading line %q", line)
 		}
 	}
@@ -175,7 +213,7 @@ func TestHostileMarkdown(t *testing.T) {
 			t.Errorf("list item opens a nested block: %q", line)
 		}
 	}
-	want := render(t, Markdown, benignReport())
+	want, _ := mdFences(t, render(t, Markdown, benignReport()))
 	assertSameShape(t, got, want, "|")
 	// Every table row has exactly as many unescaped pipes as its header.
 	var cols int

@@ -17,21 +17,29 @@ import (
 //
 // Escaping is one mechanism: html/template escapes every value for its
 // context (text, attribute). Log-derived strings reach the template only
-// through htmlText or htmlBlock, which first make terminal control and
-// bidi characters visible as termEscape does, so a hostile key cannot
-// reorder what the reader sees.
+// through htmlText (or htmlARN), which first makes line breaks, terminal
+// control and bidi characters visible as termEscape does, so a hostile key
+// can neither reorder what the reader sees nor start a line of its own.
 
 // htmlText returns a log-derived string for one line of the page.
 func htmlText(s string) string { return termEscape(s) }
 
-// htmlBlock returns a log-derived string for a preformatted block: line
-// breaks are kept, everything else is as htmlText.
-func htmlBlock(s string) string {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = termEscape(l)
+// htmlARN returns a log-derived ARN, key or name as htmlText, HTML-escaped,
+// with a line-break opportunity (<wbr>) after every ":" and "/", so that a
+// narrow column breaks it there rather than mid-word.
+func htmlARN(s string) template.HTML {
+	s = termEscape(s)
+	var b strings.Builder
+	for {
+		i := strings.IndexAny(s, ":/")
+		if i < 0 {
+			b.WriteString(template.HTMLEscapeString(s))
+			return template.HTML(b.String()) //nolint:gosec // every piece is escaped
+		}
+		b.WriteString(template.HTMLEscapeString(s[:i+1]))
+		b.WriteString("<wbr>")
+		s = s[i+1:]
 	}
-	return strings.Join(lines, "\n")
 }
 
 // htmlPage is everything the template prints; every string in it is
@@ -43,7 +51,10 @@ type htmlPage struct {
 	Notes      []string
 	New        []htmlRow
 	NewMore    string
-	Remedies   []htmlRemedy
+	NewCount   int
+	Fresh      bool // no earlier day: every pattern is new, the table of all says it once
+	Actions    []htmlAction
+	ActMore    string
 	JumpRule   string
 	Jumped     []htmlRow
 	JumpedMore string
@@ -74,15 +85,25 @@ type htmlRow struct {
 	Status, StatusClass string
 	Count, Today, Mean  string
 	Layer, LayerClass   string
-	Principal, Action   string
-	Resource            string
+	Principal           template.HTML
+	Action              string
+	Resource            template.HTML
 	First, Last         string
 	Example             string
 }
 
-type htmlRemedy struct {
-	Head string
-	Text string
+// htmlAction is what to do about one new pattern.
+type htmlAction struct {
+	Head, LayerClass string
+	Who              template.HTML
+	Cause, Before    string
+	Commands         []htmlCommand
+}
+
+// htmlCommand is one suggested command: a label and the line, shown
+// whole (a log-derived line passes through htmlText only).
+type htmlCommand struct {
+	Label, Line string
 }
 
 type htmlProblems struct {
@@ -152,16 +173,25 @@ func newHTMLPage(d *Daily) htmlPage {
 	for _, n := range dailyNotes(d) {
 		p.Notes = append(p.Notes, htmlText(n))
 	}
-	rem := remedies(d.Report.Findings)
-	newRows, more := capRows(c.New)
-	p.NewMore = htmlMore(more)
-	for _, ch := range newRows {
-		p.New = append(p.New, newHTMLRow(ch.Pattern, "", date))
-		if m := rem[ch.Pattern.ID]; m != "" && len(p.Remedies) < maxListed {
-			p.Remedies = append(p.Remedies, htmlRemedy{
-				Head: htmlText(ch.Pattern.Principal + " (" + patternLayer(ch.Pattern) + ")"),
-				Text: htmlBlock(m),
-			})
+	p.Fresh, p.NewCount = c.NoHistory() || c.Requested == 0, len(c.New)
+	notes := patternNotes(d.Report)
+	for i, ch := range c.New {
+		if i == maxActions {
+			where := "the table below lists them"
+			if p.Fresh {
+				where = "the table of all patterns lists them"
+			}
+			p.ActMore = fmt.Sprintf("... and %s not detailed here: %s, the JSON report has every one.",
+				plural(int64(len(c.New)-maxActions), "more new pattern", "more new patterns"), where)
+			break
+		}
+		p.Actions = append(p.Actions, newHTMLAction(ch.Pattern, notes[ch.Pattern.ID]))
+	}
+	if !p.Fresh {
+		newRows, more := capRows(c.New)
+		p.NewMore = htmlMore(more)
+		for _, ch := range newRows {
+			p.New = append(p.New, newHTMLRow(ch.Pattern, "", date))
 		}
 	}
 	jumped, more := capRows(c.Jumped)
@@ -195,6 +225,31 @@ func newHTMLPage(d *Daily) htmlPage {
 	return p
 }
 
+func newHTMLAction(p classify.Pattern, n patternNote) htmlAction {
+	a := htmlAction{
+		Head:       htmlText(patternLayer(p) + ": " + plural(int64(p.Count), "finding", "findings")),
+		LayerClass: layerClass(p.Layer),
+		Who: htmlARN(principalName(p.Principal)) + " · " + template.HTML(template.HTMLEscapeString(termEscape(orDash(p.Action)))) +
+			" · " + htmlARN(resourceName(p.Resource)),
+		Cause:  htmlText(cmpOr(p.Cause, n.cause)),
+		Before: htmlText(n.before),
+	}
+	for _, c := range p.Commands {
+		if c.Line == "" {
+			continue
+		}
+		label := "Check"
+		if c.Kind == classify.Fix {
+			label = "Fix"
+		}
+		if c.Summary != "" {
+			label += ": " + c.Summary
+		}
+		a.Commands = append(a.Commands, htmlCommand{Label: htmlText(label), Line: htmlText(c.Line)})
+	}
+	return a
+}
+
 // htmlMore is the line under a table that left out n rows, or "".
 func htmlMore(n int) string {
 	if n == 0 {
@@ -208,9 +263,9 @@ func newHTMLRow(p classify.Pattern, status history.Status, date string) htmlRow 
 		Status:    htmlText(string(status)),
 		Count:     strconv.Itoa(p.Count),
 		Layer:     htmlText(patternLayer(p)),
-		Principal: htmlText(p.Principal),
+		Principal: htmlARN(p.Principal),
 		Action:    htmlText(p.Action),
-		Resource:  htmlText(p.Resource),
+		Resource:  htmlARN(p.Resource),
 		First:     htmlText(dayClock(p.FirstSeen, date)),
 		Last:      htmlText(dayClock(p.LastSeen, date)),
 		Example:   htmlText(firstExample(p)),
@@ -367,7 +422,11 @@ td.arn { word-break: break-all; min-width: 13em; }
 .s-jumped { background: #fff1e5; color: #953800; }
 .s-ongoing { background: #eaeef2; color: #424a53; }
 .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
-pre.remedy { white-space: pre-wrap; word-break: break-word; margin: 4px 0 12px; padding: 8px 10px; background: var(--bg2); border: 1px solid var(--line); border-radius: 6px; font-size: 12px; }
+pre.cmd { white-space: pre-wrap; word-break: break-all; margin: 2px 0 10px; padding: 8px 10px; background: var(--bg2); border: 1px solid var(--line); border-radius: 6px; font-size: 12px; }
+article.action { margin: 8px 0 16px; padding: 4px 14px 2px; border-left: 4px solid #cf222e; }
+article.action h3 { margin-top: 6px; }
+p.who { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; color: var(--muted); }
+p.cmdlabel { margin: 8px 0 2px; font-weight: 600; }
 svg.chart { width: 100%; height: auto; max-width: 900px; display: block; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #59636e; }
 svg.chart .grid { stroke: #e6e9ed; }
@@ -397,9 +456,35 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 {{- end}}
 </header>
 
+{{- if .Actions}}
+
+<section id="todo">
+<h2>What to do: the new patterns</h2>{{range .Actions}}
+<article class="action">
+<h3><span class="sw {{.LayerClass}}"></span>{{.Head}}</h3>
+<p class="who">{{.Who}}</p>
+{{- if .Cause}}
+<p><b>Cause:</b> {{.Cause}}</p>
+{{- end}}
+{{- if .Before}}
+<p><b>Changed before:</b> {{.Before}}</p>
+{{- end}}
+{{- range .Commands}}
+<p class="cmdlabel">{{.Label}}</p>
+<pre class="cmd"><code>{{.Line}}</code></pre>
+{{- end}}
+</article>{{end}}
+{{- if .ActMore}}
+<p class="muted">{{.ActMore}}</p>
+{{- end}}
+</section>
+{{- end}}
+
 <section id="new">
-<h2>New today ({{len .New}})</h2>
-{{- if .New}}
+<h2>New today ({{.NewCount}})</h2>
+{{- if and .Fresh .Actions}}
+<p class="muted">No earlier day to compare with: every pattern today counts as new. They are all in the table of all patterns below.</p>
+{{- else if .New}}
 <table>
 <thead><tr><th class="num">Findings</th><th>Layer</th><th>Principal</th><th>Action</th><th>Resource</th><th>First seen</th><th>Last seen</th><th>Example event</th></tr></thead>
 <tbody>{{range .New}}
@@ -408,11 +493,6 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 </table>
 {{- if .NewMore}}
 <p class="muted">{{.NewMore}}</p>
-{{- end}}
-{{- if .Remedies}}
-<h3>What to check next</h3>{{range .Remedies}}
-<p><b>{{.Head}}</b></p>
-<pre class="remedy">{{.Text}}</pre>{{end}}
 {{- end}}
 {{- else}}
 <p class="muted">No new patterns: every pattern today was seen on a compared day.</p>

@@ -7,15 +7,25 @@ import (
 	"github.com/denytrail/denytrail/classify"
 )
 
-// renderMarkdown writes a GitHub-flavoured Markdown report: what was read,
-// the patterns (largest first, with what changed before them), a summary
-// table, one section per layer with its findings and what to check next,
-// then skipped inputs and notes. Every value in a table cell or
-// list item passes through mdEscape (via mdRow and mdItem).
+// renderMarkdown writes a GitHub-flavoured Markdown report that leads with
+// what to do: the layers that blocked calls, then the largest patterns
+// with their cause and commands (in code blocks), then what was read, the
+// patterns table (with what changed before them), a summary table, one
+// section per layer with its findings and what to check next, and skipped
+// inputs and notes. Every value in a table cell or list item passes
+// through mdEscape (via mdRow and mdItem); commands go unescaped into code
+// blocks (mdCodeBlock).
 func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 	st, sum := r.Stats, r.Summary
 
-	w.printf("# denytrail report\n\n## What was read\n\n")
+	w.printf("# denytrail report\n\n")
+	if ps := patternsOf(r); len(ps) > 0 {
+		w.printf("**%s in %s**, %s. Blocked by: %s.\n\n", plural(int64(patternTotal(ps, sum)), "finding", "findings"),
+			plural(int64(len(ps)), "pattern", "patterns"), mdEscape(spanText(sum.FirstSeen, sum.LastSeen, "")), mdEscape(blockedBy(ps)))
+		w.printf("## What to do (the largest patterns first)\n\n")
+		markdownActions(w, ps, patternNotes(r), o, "the patterns table below lists the first 50, the JSON output every one.")
+	}
+	w.printf("## What was read\n\n")
 	if len(st.Sources) > 0 {
 		w.printf("- Sources:\n")
 		for _, s := range st.Sources {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -198,5 +199,43 @@ func TestTableColor(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), layerSGR("kms")+"kms") || !strings.Contains(b.String(), confidenceSGR("high")+"high"+sgrReset) {
 		t.Errorf("no colour for layers and confidence:\n%q", b.String())
+	}
+}
+
+// TestMarkdownCommandsVerbatim: every command of every pattern is a code
+// block of the Markdown report equal to its Line byte for byte, also when
+// it holds backticks or a fence (a longer fence), and the explain pointer
+// is a code span that renders as exactly the line.
+func TestMarkdownCommandsVerbatim(t *testing.T) {
+	r := fixtureReport()
+	odd := fixtureCommand(classify.Check, "odd", "echo", "a`b", "```", "SERVICE_CONTROL_POLICY", "*x*", "$HOME")
+	odd.Line = "echo 'a`b' '```' SERVICE_CONTROL_POLICY '*x*' '$HOME'"
+	r.Findings[0].Commands = append(r.Findings[0].Commands, odd)
+	r = New(r.Stats, r.Findings)
+	var b bytes.Buffer
+	if err := RenderOptions(&b, Markdown, r, Options{Explain: fixtureExplain}); err != nil {
+		t.Fatal(err)
+	}
+	_, blocks := mdFences(t, b.String())
+	n := 0
+	for _, p := range r.Patterns {
+		for _, c := range p.Commands {
+			n++
+			if !slices.Contains(blocks, c.Line) {
+				t.Errorf("no code block equal to %q; blocks: %q", c.Line, blocks)
+			}
+		}
+		if span := "`" + fixtureExplain(p.ID) + "`"; !strings.Contains(b.String(), "Full story: "+span+"\n") {
+			t.Errorf("no code span %s", span)
+		}
+	}
+	if n < 4 || len(blocks) != n {
+		t.Errorf("%d code blocks for %d commands", len(blocks), n)
+	}
+	if !strings.Contains(b.String(), "````sh\n"+odd.Line+"\n````\n") {
+		t.Errorf("a command holding ``` is not fenced with ````:\n%s", b.String())
+	}
+	if got := mdCodeSpan("`x`"); got != "`` `x` ``" {
+		t.Errorf("mdCodeSpan = %q", got)
 	}
 }
