@@ -101,8 +101,8 @@ func termUnsafe(r rune) bool {
 //   - a leading block marker (#, +, -, =, or a digit run then . or ),
 //     after any spaces) is escaped so the text cannot become a heading or
 //     list;
-//   - nothing becomes a link: GFM's autolinks (scheme://, www., an e-mail
-//     address) are broken with an empty HTML comment, which renders as
+//   - nothing becomes a link: GFM's autolinks (http://, https://, ftp://,
+//     www., an e-mail address) are broken with an empty HTML comment, which renders as
 //     nothing and splits the text the autolinker reads (character escapes
 //     and references do not stop its e-mail rule).
 func mdEscape(s string) string {
@@ -138,7 +138,7 @@ func mdEscape(s string) string {
 			}
 		case ':':
 			b.WriteByte(c)
-			if strings.HasPrefix(s[i+1:], "//") {
+			if strings.HasPrefix(s[i+1:], "//") && linkScheme(s[:i]) {
 				b.WriteString(mdNoLink)
 			}
 		case '@':
@@ -149,6 +149,17 @@ func mdEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// linkScheme reports whether the letters that end s end in a scheme GFM
+// autolinks (http, https, ftp), in any case.
+func linkScheme(s string) bool {
+	i := len(s)
+	for i > 0 && (s[i-1]|0x20 >= 'a' && s[i-1]|0x20 <= 'z') {
+		i--
+	}
+	w := strings.ToLower(s[i:])
+	return strings.HasSuffix(w, "http") || strings.HasSuffix(w, "https") || strings.HasSuffix(w, "ftp")
 }
 
 // mdNoLink is what mdEscape puts where GFM would start an autolink.

@@ -19,7 +19,7 @@ const maxActions = 20
 func markdownActions(w *stickyWriter, ps []classify.Pattern, notes map[string]patternNote, o Options, more string) {
 	for i, p := range ps {
 		if i == maxActions {
-			w.printf("%s\n", mdEscape("... and "+plural(int64(len(ps)-maxActions), "more pattern", "more patterns")+" not detailed here: "+more))
+			w.printf("%s\n\n", mdEscape("... and "+plural(int64(len(ps)-maxActions), "more pattern", "more patterns")+" not detailed here: "+more))
 			break
 		}
 		n := notes[p.ID]
