@@ -243,7 +243,7 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Input) error) error {
 		ctx:      wctx,
 		cancel:   cancel,
 		objects:  make(chan s3Object, objectBacklog),
-		out:      make(chan Input, s.downloads),
+		out:      make(chan Input, downloadedBacklog),
 		budget:   newBudget(s.buffer),
 	}
 	w.pool = newTaskPool(wctx)
@@ -301,7 +301,13 @@ func (s *S3Source) Walk(ctx context.Context, fn func(Input) error) error {
 
 // objectBacklog is how many listed objects may wait for a download
 // before the listings wait too: enough that listing runs far ahead.
-const objectBacklog = 1 << 16
+// downloadedBacklog is how many downloaded objects may wait for fn before
+// the downloads wait too: the budget bounds their bytes, so that readers
+// busy for a moment do not stop the downloads.
+const (
+	objectBacklog     = 1 << 16
+	downloadedBacklog = 1 << 12
+)
 
 // s3Object is a listed object on its way to a download, or a listing
 // problem on its way to fn.

@@ -995,9 +995,10 @@ func BenchmarkS3Scan(b *testing.B) {
 	}
 }
 
-// countRecords reads every input of src with workers readers and counts
-// the records.
+// countRecords reads every input of src with workers readers sharing
+// pools of buffers, as the scan does, and counts the records.
 func countRecords(ctx context.Context, src Source, workers int) (int64, error) {
+	pools := NewPools()
 	var total atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -1012,7 +1013,7 @@ func countRecords(ctx context.Context, src Source, workers int) (int64, error) {
 					fail(err)
 					continue
 				}
-				rd := NewReader(rc, in.Name, ReaderOptions{})
+				rd := NewReader(rc, in.Name, ReaderOptions{Pools: pools})
 				for rd.Next() {
 				}
 				if err := rd.Err(); err != nil {
