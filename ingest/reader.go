@@ -98,6 +98,10 @@ type ReaderOptions struct {
 	// Pools, when set, lends the Reader its buffers and decompressor and
 	// takes them back on Close. Nil: the Reader allocates its own.
 	Pools *Pools
+	// Tee, when set, is written every byte of the decompressed input as
+	// the Reader reads it (a hash for --verify): the Reader reads to the
+	// end of the input, so after a clean end Tee has seen all of it.
+	Tee io.Writer
 }
 
 // Reader splits one input into CloudTrail records without decoding them.
@@ -120,6 +124,7 @@ type Reader struct {
 	keep    func([]byte) bool
 	needles *needleSet
 	pools   *Pools
+	tee     io.Writer
 	src     io.Reader
 	limit   int // largest record accepted: MaxRecordSize outside tests
 	chunk   int // smallest read
@@ -174,7 +179,7 @@ func NewReader(r io.Reader, name string, opts ReaderOptions) *Reader {
 // newReader is NewReader with a different record limit and read size, so
 // that tests can reach buffer edges with small inputs.
 func newReader(r io.Reader, name string, opts ReaderOptions, limit, chunk int) *Reader {
-	rd := &Reader{name: name, keep: opts.Keep, pools: opts.Pools, src: r, limit: limit, chunk: chunk, mark: -1}
+	rd := &Reader{name: name, keep: opts.Keep, pools: opts.Pools, tee: opts.Tee, src: r, limit: limit, chunk: chunk, mark: -1}
 	switch {
 	case opts.Keep == nil:
 	case opts.Pools != nil:
@@ -282,6 +287,9 @@ func (r *Reader) start() error {
 		return fmt.Errorf("%s: %w", r.name, errEmpty)
 	case err != nil && err != io.EOF:
 		return fmt.Errorf("%s: reading: %w", r.name, err)
+	}
+	if r.tee != nil {
+		r.in = io.TeeReader(r.in, r.tee)
 	}
 	if r.pools != nil && r.limit == MaxRecordSize && r.chunk == readChunk {
 		r.pooled = r.pools.bufs.Get().(*[]byte)
