@@ -148,6 +148,8 @@ type Finding struct {
 	Changes []Change `json:"changes"`
 	// Pattern is the ID of the Pattern the finding belongs to.
 	Pattern string `json:"pattern"`
+	// Integrity is its evidence's integrity with --verify, else nil.
+	Integrity *Integrity `json:"integrity,omitempty"`
 
 	// Records are the events of the incident, each judged on its own: the
 	// finding's own event, other deliveries of it, and the KMS calls S3

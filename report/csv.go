@@ -66,6 +66,15 @@ func csvColumns() []csvColumn {
 			return strings.Join(parts, "; ")
 		}},
 		{"pattern", func(f *classify.Finding) string { return f.Pattern }},
+		{"integrity", func(f *classify.Finding) string {
+			switch {
+			case f.Integrity == nil:
+				return ""
+			case f.Integrity.Reason == "":
+				return f.Integrity.Status
+			}
+			return f.Integrity.Status + ": " + f.Integrity.Reason
+		}},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/history"
+	"github.com/denytrail/denytrail/integrity"
 )
 
 // Problem is an input or record that could not be read, or a note about one
@@ -47,6 +48,8 @@ type Stats struct {
 	Notes []Problem `json:"notes"`
 	// Suppressed lists, per suppression rule, how many findings it muted.
 	Suppressed []Suppression `json:"suppressed"`
+	// Integrity is what --verify found (nil without it).
+	Integrity *integrity.Summary `json:"integrity,omitempty"`
 }
 
 // Suppression is what one suppression rule muted in a scan.

@@ -207,6 +207,12 @@ func TestCSVColumnsAreFindingKeys(t *testing.T) {
 				lines = append(lines, cmd.Line)
 			}
 			want = strings.Join(lines, "\n")
+		} else if c.name == "integrity" {
+			// Absent without --verify; else "status: reason".
+			want = ""
+			if f.Integrity != nil {
+				want = strings.TrimSuffix(f.Integrity.Status+": "+f.Integrity.Reason, ": ")
+			}
 		} else if list, ok := want.([]any); ok {
 			var parts []string
 			for _, p := range list {

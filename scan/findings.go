@@ -66,6 +66,9 @@ type flow struct {
 	builder *report.Builder
 	key     []byte
 
+	// integrity, with Config.Verify, sets each finding's Integrity.
+	integrity func(*classify.Finding)
+
 	all *os.File // Config.KeepAll: the findings as JSON lines
 	w   *bufio.Writer
 	enc *json.Encoder
@@ -149,6 +152,9 @@ func cmpErr(a, b error) error {
 func (fl *flow) emit(f classify.Finding) {
 	if fl.cfg.Suppress != nil && fl.cfg.Suppress.Suppress(&f) {
 		return // counted per rule, not reported
+	}
+	if fl.integrity != nil {
+		fl.integrity(&f)
 	}
 	fl.builder.Add(f)
 	if fl.enc == nil || fl.err != nil {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/integrity"
 	"github.com/denytrail/denytrail/report"
 	"github.com/denytrail/denytrail/suppress"
 )
@@ -63,6 +64,10 @@ type Config struct {
 	// before it sorts them on disk (extsort.DefaultBudget when 0).
 	TempDir    string
 	SortBudget int
+	// Verify, when set, hashes every input as it is read and checks the
+	// hashes against CloudTrail's digests once all are read
+	// (Stats.Integrity, Finding.Integrity).
+	Verify *integrity.Verifier
 
 	// everyRecord hands every record to the filter, as the readers did
 	// before they searched for needles: the reference the tests hold the
@@ -198,6 +203,14 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 			err = fl.add(it)
 		}
 	}
+	// Every input is read: verify them before the engine emits the
+	// findings, so that each carries its evidence's integrity.
+	var verified *integrity.Summary
+	if cfg.Verify != nil {
+		var status map[string]integrity.Status
+		status, verified = cfg.Verify.Finish(ctx)
+		fl.integrity = integrityOf(status)
+	}
 	if err == nil {
 		err = fl.finish()
 	}
@@ -223,6 +236,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	if st.Notes == nil {
 		st.Notes = []report.Problem{}
 	}
+	st.Integrity = verified
 	return &Result{
 		Stats:       st,
 		Report:      fl.builder.Report(st),
@@ -299,6 +313,13 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	if s.needles != nil && !s.sawData.Load() {
 		opts.Needles = s.probe
 	}
+	var readErr error
+	if s.cfg.Verify != nil {
+		var done func(error)
+		opts.Tee, done = s.cfg.Verify.Hash(in.Name)
+		readErr = errors.New("not read to the end")
+		defer func() { done(readErr) }()
+	}
 	r := ingest.NewReader(cr, in.Name, opts)
 	defer r.Close()
 	var seen int64
@@ -345,9 +366,38 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	s.c.Records.Add(r.Records() - seen)
 	if err := r.Err(); err != nil {
 		s.problem(in.Name, err)
+		if s.cfg.Verify != nil && ctx.Err() == nil {
+			readErr = s.cfg.Verify.Rehash(ctx, in.Name, in.Open)
+		}
 		return
 	}
+	readErr = ctx.Err()
 	s.c.Inputs.Add(1)
+}
+
+// integrityOf returns what sets a finding's Integrity from the status of
+// each input: the worst of its records' log files.
+func integrityOf(status map[string]integrity.Status) func(*classify.Finding) {
+	of := func(origin string) integrity.Status {
+		if i := strings.LastIndexByte(origin, '#'); i >= 0 && strings.Trim(origin[i+1:], "0123456789") == "" {
+			origin = origin[:i] // ingest.Origin: input#index
+		}
+		st, ok := status[origin]
+		if !ok {
+			return integrity.Status{Status: integrity.Unverified, Reason: "not read from a log file"}
+		}
+		return st
+	}
+	rank := map[string]int{integrity.Verified: 0, integrity.Unverified: 1, integrity.Tampered: 2}
+	return func(f *classify.Finding) {
+		worst := of(f.Origin)
+		for _, r := range f.Records {
+			if st := of(r.Origin); rank[st.Status] > rank[worst.Status] {
+				worst = st
+			}
+		}
+		f.Integrity = &classify.Integrity{Status: worst.Status, Reason: worst.Reason}
+	}
 }
 
 // inWindow reports whether t is inside [Since, Until]. Events without a

@@ -12,9 +12,11 @@ const exitCodesHelp = `Exit codes:
   1    could not run (bad flags, no readable input)
   2    completed, but some inputs or records could not be read (named on stderr)
   3    completed, every input read, --fail-on-findings given and there were findings
+  4    completed with --verify, and integrity failed: a log file tampered with or
+       missing, a digest badly signed or off its chain (named on stderr)
   5    the report was written, but sending it on failed (--securityhub, --notify)
   130  interrupted (the report covers what was read)
-  2 wins over 5, 5 over 3.`
+  4 wins over 2, 2 over 5, 5 over 3.`
 
 func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{

@@ -30,8 +30,10 @@ const reportExitCodesHelp = `Exit codes:
   2    completed, but some inputs or records could not be read (named on stderr)
   3    completed, every input read, and --fail-on triggered: "new" when a
        pattern appeared that no compared day had, "any" when there were findings
+  4    completed with --verify, and integrity failed: a log file tampered with
+       or missing, a digest badly signed or off its chain (named on stderr)
   130  interrupted: the report covers what was read; the history is not saved
-  2 wins over 3.`
+  4 wins over 2, 2 over 3.`
 
 // reportFlags are the flags of the report command.
 type reportFlags struct {
@@ -113,6 +115,7 @@ denytrail report --day 2026-11-26 --output-file report.html --output-file report
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
 	o.deliveryFlags.register(cmd)
 	src.register(cmd)
+	src.verify.register(cmd)
 	cmd.RegisterFlagCompletionFunc("output", fixedCompletion("markdown, html, json"))
 	cmd.RegisterFlagCompletionFunc("progress", fixedCompletion("auto, always, never"))
 	cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion("new, any, never"))
@@ -161,6 +164,9 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	if err == nil {
 		err = src.validate()
 	}
+	if err == nil {
+		err = src.verify.validate()
+	}
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
@@ -192,7 +198,9 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 	if err != nil {
 		return err
 	}
-	res, err := runPipeline(rctx, e, o.config(date, until), sources, o.progress)
+	cfg := o.config(date, until)
+	src.verify.apply(&cfg, opts)
+	res, err := runPipeline(rctx, e, cfg, sources, o.progress)
 	if err != nil {
 		return err // nothing read: the history is not saved
 	}
@@ -246,6 +254,7 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 		fmt.Fprintln(e.stderr, msg)
 	}
 
+	tampered := integrityFailed(e, res.Stats.Integrity)
 	switch {
 	case interrupted && deadlineReached(rctx):
 		fmt.Fprintln(e.stderr, "denytrail: --deadline reached: the report covers only what was read; the history is not saved")
@@ -255,6 +264,11 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 		return &exitError{code: exitInterrupted}
 	case len(failed) > 0:
 		return &exitError{code: exitFailure, err: errors.Join(failed...)}
+	case tampered:
+		for _, err := range delivery {
+			fmt.Fprintf(e.stderr, "denytrail: %v\n", err)
+		}
+		return &exitError{code: exitIntegrity}
 	case len(res.Stats.Skipped) > 0:
 		for _, err := range delivery {
 			fmt.Fprintf(e.stderr, "denytrail: %v\n", err)

@@ -190,6 +190,7 @@ denytrail scan --since 12h cloudtrail://us-east-1,eu-west-1`),
 	out.register(cmd)
 	flt.register(cmd)
 	src.register(cmd)
+	src.verify.register(cmd)
 	return cmd
 }
 
@@ -202,6 +203,7 @@ type sourceFlags struct {
 	endpointURL string
 	athena      athenaFlags
 	net         netFlags
+	verify      verifyFlags // registered by scan and report only
 }
 
 // options are the remote sources' settings for events in [since, until].
@@ -289,6 +291,9 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	if err == nil {
 		err = flt.validate()
 	}
+	if err == nil {
+		err = src.verify.validate()
+	}
 	if err != nil {
 		return usageError(cmd, "%v", err)
 	}
@@ -302,7 +307,9 @@ func runScan(cmd *cobra.Command, e *env, args []string, out *outputFlags, flt *f
 	if err != nil {
 		return err
 	}
-	return scanAndReport(ctx, e, flt.config(since, until), sources, format, out,
+	cfg := flt.config(since, until)
+	src.verify.apply(&cfg, opts)
+	return scanAndReport(ctx, e, cfg, sources, format, out,
 		explainPointer(args, since, until, flt, src, false))
 }
 
@@ -447,6 +454,7 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 	if out.securityHub && !res.Interrupted {
 		delivery = out.sendToSecurityHub(ctx, e, res.Report)
 	}
+	tampered := integrityFailed(e, res.Stats.Integrity)
 	switch {
 	case res.Interrupted && deadlineReached(ctx):
 		fmt.Fprintln(e.stderr, "denytrail: --deadline reached: the report covers only what was read")
@@ -454,6 +462,11 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 	case res.Interrupted:
 		fmt.Fprintln(e.stderr, "denytrail: interrupted: the report covers only what was read")
 		return &exitError{code: exitInterrupted}
+	case tampered:
+		if delivery != nil {
+			fmt.Fprintf(e.stderr, "denytrail: %v\n", delivery)
+		}
+		return &exitError{code: exitIntegrity}
 	case len(res.Stats.Skipped) > 0:
 		if delivery != nil {
 			fmt.Fprintf(e.stderr, "denytrail: %v\n", delivery)

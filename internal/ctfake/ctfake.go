@@ -179,7 +179,8 @@ type Server struct {
 	optIn    map[string]string // Region -> RegionOptStatus
 	acctErr  *Fault
 	seq      int
-	limit    int // requests per Region per second
+	limit    int                    // requests per Region per second
+	keys     map[string][]PublicKey // ListPublicKeys, per Region
 }
 
 // New returns an empty fake.
@@ -265,8 +266,8 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
-// ServeHTTP answers LookupEvents (POST / with the CloudTrail X-Amz-Target)
-// and ListRegions (POST /listRegions).
+// ServeHTTP answers LookupEvents and ListPublicKeys (POST / with the
+// CloudTrail X-Amz-Target) and ListRegions (POST /listRegions).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -277,6 +278,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/listRegions":
 		s.listRegions(w, r, body, now)
+	case r.Method == http.MethodPost && r.URL.Path == "/" && (r.Header.Get("X-Amz-Target") == listKeysTarget || r.Header.Get("X-Amz-Target") == listKeysTargetLong):
+		s.listPublicKeys(w, r, body, now)
 	case r.Method == http.MethodPost && r.URL.Path == "/":
 		s.lookupEvents(w, r, body, now)
 	default:
