@@ -270,3 +270,19 @@ func TestS3(t *testing.T) {
 		})
 	}
 }
+
+// TestInterrupted checks that a verification cut short says so and
+// reports no failure it could not establish.
+func TestInterrupted(t *testing.T) {
+	key := digesttest.NewKey(t)
+	dir := t.TempDir()
+	digesttest.WriteDir(t, dir, digesttest.Build(t, testConfig(), key), true)
+	v := integrity.New(integrity.Config{})
+	hashLogs(t, v, localLogs(t, dir))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, sum := v.Finish(ctx)
+	if sum.Failed() || sum.Verified != 0 || len(sum.Notes) == 0 || !strings.Contains(sum.Notes[len(sum.Notes)-1].Reason, "interrupted") {
+		t.Fatalf("%+v", sum)
+	}
+}
