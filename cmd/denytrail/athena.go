@@ -117,6 +117,8 @@ organization trail needs no download: 'denytrail scan athena://DATABASE.TABLE'
 runs one query that selects only the failed calls and the policy changes of
 the time range, from only the partitions that can hold them, and judges the
 rows as it would the log files.`,
+		Example: `  denytrail athena create-table --database security --table org_trail s3://org-trail-logs/AWSLogs/o-abc123defg/
+  denytrail scan --since 30d --region us-east-1 --athena-output s3://athena-results-111122223333/ athena://security.org_trail`,
 	}
 	cmd.AddCommand(newAthenaCreateTableCmd(e))
 	return cmd
