@@ -407,22 +407,27 @@ func (v *Verifier) locate(ctx context.Context, input string, stores map[string]s
 		}
 		rel = r
 	}
+	acct, region, deliver, err := parseLogRel(rel)
+	if err != nil {
+		return logLoc{}, err
+	}
+	return logLoc{input: input, st: st, rel: rel, acct: acct, region: region, deliver: deliver,
+		group: storeKey(st) + "\x00" + acct + region}, nil
+}
+
+// parseLogRel reads a log file's place in the layout: its account folder
+// (AWSLogs/[o-id/]account/), region and delivery time.
+func parseLogRel(rel string) (acct, region string, deliver time.Time, err error) {
 	segs := strings.Split(rel, "/")
 	i := 1
 	if len(segs) > 1 && strings.HasPrefix(segs[1], "o-") {
 		i = 2
 	}
 	if len(segs) != i+7 || segs[i+1] != "CloudTrail" {
-		return logLoc{}, errors.New("not a log file of the CloudTrail layout (AWSLogs/[o-id/]account/CloudTrail/region/YYYY/MM/DD/file), so no digest lists it")
+		return "", "", time.Time{}, errors.New("not a log file of the CloudTrail layout (AWSLogs/[o-id/]account/CloudTrail/region/YYYY/MM/DD/file), so no digest lists it")
 	}
-	acct := strings.Join(segs[:i+1], "/") + "/"
-	region := segs[i+2]
-	deliver, err := deliveryTime(segs[len(segs)-1])
-	if err != nil {
-		return logLoc{}, err
-	}
-	return logLoc{input: input, st: st, rel: rel, acct: acct, region: region, deliver: deliver,
-		group: storeKey(st) + "\x00" + acct + region}, nil
+	deliver, err = deliveryTime(segs[len(segs)-1])
+	return strings.Join(segs[:i+1], "/") + "/", segs[i+2], deliver, err
 }
 
 // deliveryTime reads the delivery time in a log file's name:

@@ -69,7 +69,7 @@ source <(denytrail completion bash)`),
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitFailure, err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newReportCmd(e), newAthenaCmd(e), newVersionCmd(e))
+	root.AddCommand(newScanCmd(e), newDemoCmd(e), newExplainCmd(e), newReportCmd(e), newAthenaCmd(e), newMirrorCmd(e), newVersionCmd(e))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

@@ -250,3 +250,56 @@ func TestVerifyLocal(t *testing.T) {
 		}
 	})
 }
+
+// TestMirror copies the archive from S3 and verifies the copy offline,
+// signatures included; a second run copies nothing, and one that finds a
+// file gone copies just that.
+func TestMirror(t *testing.T) {
+	fakeAWSEnv(t, "eu-west-1")
+	key := digesttest.NewKey(t)
+	objs := verifyArchive(t, key)
+	srv := s3test.New(t, nil, "trail-logs")
+	client := srv.Client()
+	for _, o := range objs {
+		in := &s3.PutObjectInput{Bucket: aws.String("trail-logs"), Key: aws.String(o.Key), Body: bytes.NewReader(o.Data)}
+		if o.Signature != "" {
+			in.Metadata = map[string]string{"signature": o.Signature, "signature-algorithm": "SHA256withRSA"}
+		}
+		if _, err := client.PutObject(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, key.ListPublicKeysJSON(verifyStart.Add(-time.Hour), verifyStart.Add(24*time.Hour)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mirror := func() (int, string) {
+		code, _, stderr := runCLI("mirror", "--endpoint-url", srv.URL, "--since", verifyStart.Format(time.RFC3339),
+			"--until", verifyStart.Add(4*time.Hour).Format(time.RFC3339), "s3://trail-logs/org/", dir)
+		return code, stderr
+	}
+	if code, stderr := mirror(); code != 0 || !strings.Contains(stderr, "16 object(s) copied") {
+		t.Fatalf("mirror: exit %d:\n%s", code, stderr)
+	}
+	code, stdout, stderr := runCLI("scan", "--verify", "--public-keys", keys, "-o", "json", dir)
+	if code != 0 {
+		t.Fatalf("scan --verify of the copy: exit %d:\n%s", code, stderr)
+	}
+	if s := decodeVerify(t, stdout).Stats.Integrity; s.Verified != 12 || s.SignaturesOK != 4 {
+		t.Errorf("the copy: %+v", s)
+	}
+	if code, stderr := mirror(); code != 0 || !strings.Contains(stderr, "0 object(s) copied") || !strings.Contains(stderr, "16 already present") {
+		t.Fatalf("second mirror: exit %d:\n%s", code, stderr)
+	}
+	gone := filepath.Join(dir, filepath.FromSlash(objs[nthObject(objs, true, 1)].Key)) + integrity.SidecarSuffix
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	if code, stderr := mirror(); code != 0 || !strings.Contains(stderr, "1 object(s) copied") {
+		t.Fatalf("mirror after a sidecar was lost: exit %d:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(gone); err != nil {
+		t.Errorf("the sidecar was not copied again: %v", err)
+	}
+}
