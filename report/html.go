@@ -416,7 +416,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 td.id, td.time, td.arn { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 td.time { white-space: nowrap; }
 td.id { word-break: break-all; min-width: 8em; }
-td.arn { word-break: break-all; min-width: 13em; }
+td.arn { overflow-wrap: anywhere; min-width: 13em; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .s-new { background: #ffebe9; color: #a40e26; }
 .s-jumped { background: #fff1e5; color: #953800; }
