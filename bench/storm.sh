@@ -88,7 +88,7 @@ for n in 5000 10000 20000 40000; do
 	done
 done
 d=$(archive "$big")
-for f in table report ndjson; do
+for f in table ndjson; do
 	read -r s m <<<"$(run "$out/denytrail" $f "$d")"
 	printf "%-8s %-9s %-8s %9s %12s %9s\n" "$big" $f denytrail "$s" "$(awk -v s="$s" -v n="$big" 'BEGIN{printf "%.3f", 1000*s/n}')" "$m"
 done

@@ -80,6 +80,44 @@ type Engine struct {
 	firstSeen, lastSeen time.Time // event times of every event seen, changes included
 	out                 findingHeap
 	patterns            map[string]*patternStats // by pattern ID, for Attach
+	strs                map[string]string        // see intern
+}
+
+// maxInterned bounds the strings the engine interns; it starts afresh
+// when it holds that many.
+const maxInterned = 1 << 14
+
+// intern makes the long strings of a held record (its message, verdict
+// and commands) share the memory of equal ones: the retries of a storm
+// differ in little but their IDs and times, so the window holds them for
+// the price of a few.
+func (e *Engine) intern(r *Finding) {
+	in := func(s string) string {
+		if len(s) < 16 {
+			return s
+		}
+		if t, ok := e.strs[s]; ok {
+			return t
+		}
+		if len(e.strs) >= maxInterned {
+			clear(e.strs)
+		}
+		e.strs[s] = s
+		return s
+	}
+	for _, p := range []*string{&r.ErrorMessage, &r.Remediation, &r.Cause, &r.Principal, &r.Role, &r.Bucket, &r.Key, &r.KMSKey, &r.Origin, &r.Action} {
+		*p = in(*p)
+	}
+	for i := range r.Evidence {
+		r.Evidence[i] = in(r.Evidence[i])
+	}
+	for i := range r.Commands {
+		c := &r.Commands[i]
+		c.Summary, c.Line = in(c.Summary), in(c.Line)
+		for j := range c.Argv {
+			c.Argv[j] = in(c.Argv[j])
+		}
+	}
 }
 
 // slot holds the calls whose event time falls in one minute.
@@ -105,6 +143,7 @@ func NewEngine(cfg EngineConfig, emit func(Finding)) *Engine {
 		freeUploads: newUploadIndex(true),
 		changes:     newChangeIndex(cfg.MaxChanges),
 		patterns:    map[string]*patternStats{},
+		strs:        map[string]string{},
 	}
 }
 
@@ -136,6 +175,7 @@ func (e *Engine) AddChange(ev *Event) {
 
 // add puts a failed record into the window.
 func (e *Engine) add(r Finding) {
+	e.intern(&r)
 	e.see(r.EventTime)
 	if r.EventTime.IsZero() {
 		// Nothing to correlate by; Finish still joins its copies.
