@@ -14,13 +14,15 @@
 #   bench/storm.sh                       # storms, baseline at 5k and 10k
 #   bench/storm.sh -m -s 1GiB -f 0.5     # and the many-patterns archive
 #   bench/storm.sh -n                    # no baseline
+#   bench/storm.sh -F "table ndjson" -N 0  # two formats, no 1M-record storm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 base_rev=47e2d35
 base_sizes="5000 10000"
 mem=0; msize=1GiB; mrate=0.5; big=500000
-while getopts "b:B:ms:f:nN:h" opt; do
+formats="table json ndjson csv markdown report"
+while getopts "b:B:ms:f:nN:F:h" opt; do
 	case $opt in
 	b) base_rev=$OPTARG ;;
 	B) base_sizes=$OPTARG ;;
@@ -28,7 +30,8 @@ while getopts "b:B:ms:f:nN:h" opt; do
 	s) msize=$OPTARG ;;
 	f) mrate=$OPTARG ;;
 	n) base_rev= ;;
-	N) big=$OPTARG ;;
+	N) big=$OPTARG ;; # 0: no big storm
+	F) formats=$OPTARG ;;
 	*) sed -n '2,18p' "$0"; exit 2 ;;
 	esac
 done
@@ -74,7 +77,7 @@ printf "%-8s %-9s %-8s %9s %12s %9s %s\n" retries format binary seconds "ms/retr
 declare -A first
 for n in 5000 10000 20000 40000; do
 	d=$(archive $n)
-	for f in table json ndjson csv markdown report; do
+	for f in $formats; do
 		for b in denytrail denytrail-base; do
 			[ -x "$out/$b" ] || continue
 			if [ "$b" = denytrail-base ] && ! grep -qw "$n" <<<"$base_sizes"; then continue; fi
@@ -87,8 +90,8 @@ for n in 5000 10000 20000 40000; do
 		done
 	done
 done
-d=$(archive "$big")
-for f in table ndjson; do
+[ "$big" -gt 0 ] && d=$(archive "$big")
+[ "$big" -gt 0 ] && for f in table ndjson; do
 	read -r s m <<<"$(run "$out/denytrail" $f "$d")"
 	printf "%-8s %-9s %-8s %9s %12s %9s\n" "$big" $f denytrail "$s" "$(awk -v s="$s" -v n="$big" 'BEGIN{printf "%.3f", 1000*s/n}')" "$m"
 done
