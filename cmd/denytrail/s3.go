@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/denytrail/denytrail/ingest"
@@ -33,8 +34,9 @@ func newS3Source(ctx context.Context, bucket, prefix string, o *sourceOptions) (
 
 // s3ClientFor returns an S3 client for bucket. On AWS it talks to the
 // region the bucket is in, whatever the configured region: log archive and
-// report buckets often live elsewhere. With --endpoint-url it uses
-// path-style addressing, as S3-compatible stores expect. A bucket that does
+// report buckets often live elsewhere. With --endpoint-url (or an S3
+// endpoint in the environment: customEndpoint) it uses path-style
+// addressing, as S3-compatible stores expect. A bucket that does
 // not exist is an error here, before any work is done.
 func s3ClientFor(ctx context.Context, o *sourceOptions, bucket string) (*s3.Client, error) {
 	cfg, err := loadAWSConfig(ctx, o)
@@ -42,8 +44,12 @@ func s3ClientFor(ctx context.Context, o *sourceOptions, bucket string) (*s3.Clie
 		return nil, err
 	}
 	var optFns []func(*s3.Options)
-	if o.EndpointURL != "" {
-		optFns = append(optFns, func(so *s3.Options) { so.UsePathStyle = true })
+	custom := customEndpoint(o, "S3")
+	if custom != "" {
+		optFns = append(optFns, func(so *s3.Options) {
+			so.UsePathStyle = true
+			so.BaseEndpoint = aws.String(custom) // the flag wins over AWS_ENDPOINT_URL_S3
+		})
 		if cfg.Region == "" {
 			cfg.Region = probeRegion
 		}
@@ -58,7 +64,7 @@ func s3ClientFor(ctx context.Context, o *sourceOptions, bucket string) (*s3.Clie
 		return nil, ctx.Err()
 	case isNotFound(err):
 		return nil, err
-	case region != "" && o.EndpointURL == "":
+	case region != "" && custom == "":
 		cfg.Region = region
 	case region == "" && cfg.Region == "":
 		// Credentials are missing or S3 is unreachable: say why.

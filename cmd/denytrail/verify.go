@@ -96,7 +96,12 @@ func listPublicKeys(ctx context.Context, o *sourceOptions, region string, start,
 	if err != nil {
 		return nil, err
 	}
-	client := cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) { co.Region = region })
+	client := cloudtrail.NewFromConfig(cfg, func(co *cloudtrail.Options) {
+		co.Region = region
+		if o.EndpointURL != "" {
+			co.BaseEndpoint = aws.String(o.EndpointURL) // the flag wins over AWS_ENDPOINT_URL_CLOUDTRAIL
+		}
+	})
 	in := &cloudtrail.ListPublicKeysInput{StartTime: aws.Time(start), EndTime: aws.Time(end)}
 	var keys []integrity.PublicKey
 	for {

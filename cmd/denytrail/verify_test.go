@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -301,5 +302,48 @@ func TestMirror(t *testing.T) {
 	}
 	if _, err := os.Stat(gone); err != nil {
 		t.Errorf("the sidecar was not copied again: %v", err)
+	}
+}
+
+// TestVerifyEndpointEnv serves S3 and CloudTrail from two servers named by
+// the SDK's per-service variables, and checks that --endpoint-url wins
+// over them.
+func TestVerifyEndpointEnv(t *testing.T) {
+	fakeAWSEnv(t, "eu-west-1")
+	key := digesttest.NewKey(t)
+	ct := ctfake.New()
+	ct.AddPublicKeys("eu-west-1", ctfake.PublicKey{Value: key.DER, Fingerprint: key.Fingerprint, Start: verifyStart.Add(-24 * time.Hour), End: verifyStart.Add(24 * time.Hour)})
+	ctSrv := httptest.NewServer(ct)
+	defer ctSrv.Close()
+	s3srv := s3test.New(t, nil, "trail-logs")
+	client := s3srv.Client()
+	for _, o := range verifyArchive(t, key) {
+		in := &s3.PutObjectInput{Bucket: aws.String("trail-logs"), Key: aws.String(o.Key), Body: bytes.NewReader(o.Data)}
+		if o.Signature != "" {
+			in.Metadata = map[string]string{"signature": o.Signature}
+		}
+		if _, err := client.PutObject(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"scan", "--verify", "-o", "json", "--since", verifyStart.Format(time.RFC3339), "--until", verifyStart.Add(4 * time.Hour).Format(time.RFC3339), "s3://trail-logs/org/"}
+
+	t.Setenv("AWS_ENDPOINT_URL_S3", s3srv.URL)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", ctSrv.URL)
+	code, stdout, stderr := runCLI(args...)
+	if code != 0 {
+		t.Fatalf("per-service endpoints: exit %d:\n%s", code, stderr)
+	}
+	if s := decodeVerify(t, stdout).Stats.Integrity; s.Verified != 12 || s.SignaturesOK != 4 {
+		t.Errorf("per-service endpoints: %+v", s)
+	}
+
+	// --endpoint-url wins: S3's variable points nowhere.
+	t.Setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:1")
+	code, _, stderr = runCLI(append([]string{args[0], "--endpoint-url", s3srv.URL}, args[1:]...)...)
+	if code != exitIntegrity || !strings.Contains(stderr, "ListPublicKeys") {
+		// gofakes3 does not speak CloudTrail: the flag sent ListPublicKeys
+		// there too, and the signatures are unverifiable.
+		t.Fatalf("--endpoint-url over AWS_ENDPOINT_URL_S3: exit %d, want 4 (ListPublicKeys sent to the flag's endpoint):\n%s", code, stderr)
 	}
 }
