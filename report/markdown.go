@@ -40,6 +40,9 @@ func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 	if n := len(st.Skipped); n > 0 {
 		w.printf("- Skipped: %s (listed below)\n", plural(int64(n), "input or record", "inputs or records"))
 	}
+	if t := IntegrityText(st.Integrity); t != "" {
+		w.printf("- Integrity: %s\n", mdEscape(t))
+	}
 	for _, m := range warnings(r) {
 		w.printf("\n> **Warning:** %s\n", mdEscape(m))
 	}
@@ -70,6 +73,7 @@ func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 		}
 	}
 
+	mdProblems(w, "Integrity problems", integrityProblems(st.Integrity))
 	mdProblems(w, "Skipped inputs", st.Skipped)
 	mdProblems(w, "Notes", st.Notes)
 }

@@ -229,6 +229,9 @@ func renderTable(w *stickyWriter, r *Report, o Options) {
 		t.prose(2, "", "Every finding: --findings (a table), or --format csv, json or markdown.")
 	}
 
+	t.prose(2, "integrity", termEscape(IntegrityText(st.Integrity)))
+
+	t.problems("Integrity problems", integrityProblems(st.Integrity))
 	t.problems("Skipped", st.Skipped)
 	t.problems("Notes", st.Notes)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -139,28 +138,7 @@ func integrityFailed(e *env, sum *integrity.Summary) bool {
 			e.notef("integrity: %s: %s", report.Terminal(p.File), report.Terminal(p.Reason))
 		}
 	}
-	var parts []string
-	add := func(n int, what string) {
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, what))
-		}
-	}
-	add(sum.Verified, "verified")
-	add(sum.HashMatched, "hash matched (signature not checked)")
-	add(sum.Tampered, "tampered")
-	add(sum.Missing, "missing")
-	add(sum.NotCovered, "not covered by a digest")
-	add(sum.Unverified, "unverified")
-	if len(parts) == 0 {
-		parts = append(parts, "no log files")
-	}
-	msg := fmt.Sprintf("denytrail: integrity: log files: %s; %d digest(s), %d signature(s) verified", strings.Join(parts, ", "), sum.Digests, sum.SignaturesOK)
-	if sum.BadSignatures > 0 || sum.BrokenChains > 0 {
-		msg += fmt.Sprintf(", %d bad signature(s), %d broken chain link(s)", sum.BadSignatures, sum.BrokenChains)
-	}
-	if sum.SignaturesNotChecked != "" {
-		msg += "; signatures not checked: " + sum.SignaturesNotChecked
-	}
+	msg := "denytrail: integrity: " + report.Terminal(report.IntegrityText(sum))
 	if !e.quiet || sum.Failed() {
 		fmt.Fprintln(e.stderr, msg)
 	}

@@ -347,3 +347,31 @@ func TestVerifyEndpointEnv(t *testing.T) {
 		t.Fatalf("--endpoint-url over AWS_ENDPOINT_URL_S3: exit %d, want 4 (ListPublicKeys sent to the flag's endpoint):\n%s", code, stderr)
 	}
 }
+
+// TestVerifyRendered checks that the terminal and Markdown reports say
+// what --verify found, problems named, and that report --verify exits 4.
+func TestVerifyRendered(t *testing.T) {
+	key := digesttest.NewKey(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, key.ListPublicKeysJSON(verifyStart.Add(-time.Hour), verifyStart.Add(time.Hour*24)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs, file := verifyTamperings[0].mutate(t, verifyArchive(t, key), key)
+	dir := t.TempDir()
+	digesttest.WriteDir(t, dir, objs, true)
+	name := filepath.Base(file)
+	for _, format := range []string{"table", "markdown"} {
+		code, stdout, stderr := runCLI("scan", "--verify", "--public-keys", keys, "-o", format, dir)
+		shown := name
+		if format == "markdown" {
+			shown = strings.ReplaceAll(name, "_", `\_`)
+		}
+		if code != exitIntegrity || !strings.Contains(stdout, "11 verified, 1 tampered") || !strings.Contains(stdout, "Integrity problems (1)") || !strings.Contains(stdout, shown) {
+			t.Errorf("%s: exit %d, want 4 and the integrity line and problem:\n%s\n%s", format, code, stdout, stderr)
+		}
+	}
+	code, _, stderr := runCLI("report", "--verify", "--public-keys", keys, "--day", "2026-11-30", "--history", t.TempDir(), "--output-file", filepath.Join(t.TempDir(), "r.md"), dir)
+	if code != exitIntegrity || !strings.Contains(stderr, name) {
+		t.Errorf("report --verify: exit %d, want 4 naming %s:\n%s", code, name, stderr)
+	}
+}
