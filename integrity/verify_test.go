@@ -286,3 +286,48 @@ func TestInterrupted(t *testing.T) {
 		t.Fatalf("%+v", sum)
 	}
 }
+
+// TestKeyRotationAndEmptyHours signs the first hours with one key and the
+// rest with another, with an hour that delivered no log files.
+func TestKeyRotationAndEmptyHours(t *testing.T) {
+	k1, k2 := digesttest.NewKey(t), digesttest.NewKey(t)
+	cfg := testConfig()
+	cfg.Empty = []int{1}
+	dir := t.TempDir()
+	digesttest.WriteDir(t, dir, digesttest.Build(t, cfg, k1, k2), true)
+	run := func(keys ...digesttest.Key) *integrity.Summary {
+		var all []integrity.PublicKey
+		for _, k := range keys {
+			got, err := integrity.ReadPublicKeys(bytes.NewReader(k.ListPublicKeysJSON(start, start.Add(4*time.Hour))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, got...)
+		}
+		v := integrity.New(integrity.Config{Keys: all})
+		hashLogs(t, v, localLogs(t, dir))
+		_, sum := v.Finish(context.Background())
+		return sum
+	}
+	if sum := run(k1, k2); sum.Failed() || sum.Verified != 9 || sum.Digests != 4 || sum.SignaturesOK != 4 {
+		t.Fatalf("both keys: %+v", sum)
+	}
+	sum := run(k1)
+	if sum.BadSignatures != 2 || !strings.Contains(sum.Problems[0].Reason, k2.Fingerprint) {
+		t.Fatalf("without the second key: %+v", sum)
+	}
+}
+
+func FuzzParseDigest(f *testing.F) {
+	f.Add([]byte(`{"digestStartTime":"2015-08-17T14:01:31Z","digestEndTime":"2015-08-17T15:01:31Z","digestS3Bucket":"b","digestS3Object":"AWSLogs/1/CloudTrail-Digest/r/2015/08/17/x.json.gz","digestSignatureAlgorithm":"SHA256withRSA","previousDigestSignature":null,"logFiles":[]}`))
+	f.Add(digesttest.Gzip([]byte(`{"logFiles":[{"s3Object":"a","hashValue":"00","hashAlgorithm":"SHA-256"}]}`)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := integrity.ParseDigest(data)
+		if err != nil {
+			return
+		}
+		if len(d.SHA256) != 64 || d.End.IsZero() || !strings.HasPrefix(d.StringToSign(), d.EndTime+"\n"+d.S3Bucket+"/"+d.S3Object+"\n"+d.SHA256+"\n") {
+			t.Fatalf("accepted digest with %q", d.StringToSign())
+		}
+	})
+}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,11 +79,14 @@ type Config struct {
 	LogsPerHour    int
 	// Records returns the records of log file i of hour h.
 	Records func(h, i int) []string
+	// Empty lists hours with no log files: their digests list none.
+	Empty []int
 }
 
 // Build returns the archive's objects: every log file, then every digest,
-// in key order within each hour.
-func Build(t testing.TB, cfg Config, key Key) []Object {
+// in key order within each hour. With several keys, the hours are split
+// between them in order (a key rotation).
+func Build(t testing.TB, cfg Config, keys ...Key) []Object {
 	t.Helper()
 	acct := cfg.Prefix + "AWSLogs/"
 	if cfg.Org != "" {
@@ -94,10 +98,15 @@ func Build(t testing.TB, cfg Config, key Key) []Object {
 	for h := range cfg.Hours {
 		start := cfg.Start.Add(time.Duration(h) * time.Hour)
 		end := start.Add(time.Hour)
+		key := keys[min(h*len(keys)/cfg.Hours, len(keys)-1)]
 		var files []map[string]any
 		var oldest, newest string
-		for i := range cfg.LogsPerHour {
-			deliver := start.Add(time.Duration(i+1) * time.Hour / time.Duration(cfg.LogsPerHour+1))
+		n := cfg.LogsPerHour
+		if slices.Contains(cfg.Empty, h) {
+			n = 0
+		}
+		for i := range n {
+			deliver := start.Add(time.Duration(i+1) * time.Hour / time.Duration(n+1))
 			k := fmt.Sprintf("%sCloudTrail/%s/%s/%s_CloudTrail_%s_%s_%04x%02d.json.gz", acct, cfg.Region, deliver.Format("2006/01/02"),
 				cfg.Account, cfg.Region, deliver.Format("20060102T1504Z"), h, i)
 			plain := []byte(`{"Records":[` + strings.Join(cfg.Records(h, i), ",") + `]}`)
