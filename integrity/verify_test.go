@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -330,4 +332,51 @@ func FuzzParseDigest(f *testing.F) {
 			t.Fatalf("accepted digest with %q", d.StringToSign())
 		}
 	})
+}
+
+// TestBackfill adds a log file the hourly digests do not list: not covered
+// (with why) until a signed backfill digest lists it; the backfill digest
+// stays outside the chain.
+func TestBackfill(t *testing.T) {
+	key := digesttest.NewKey(t)
+	objs := digesttest.Build(t, testConfig(), key)
+	late := objs[logIndex(objs, 4)]
+	late.Key = strings.Replace(late.Key, "_000101.json.gz", "_late0001.json.gz", 1)
+	plain := digesttest.Gunzip(t, late.Data)
+	sum := sha256.Sum256(plain)
+	dk := strings.Replace(objs[digestIndex(objs, 1)].Key, "Z.json.gz", "Z_backfill.json.gz", 1)
+	d, _ := json.Marshal(map[string]any{
+		"awsAccountId": "111122223333", "digestStartTime": start.Add(time.Hour).Format(time.RFC3339), "digestEndTime": start.Add(2 * time.Hour).Format(time.RFC3339),
+		"digestS3Bucket": "trail-logs", "digestS3Object": dk, "digestPublicKeyFingerprint": key.Fingerprint, "digestSignatureAlgorithm": "SHA256withRSA",
+		"newestEventTime": nil, "oldestEventTime": nil, "previousDigestS3Bucket": nil, "previousDigestS3Object": nil, "previousDigestHashValue": nil,
+		"previousDigestHashAlgorithm": nil, "previousDigestSignature": nil,
+		"logFiles": []map[string]any{{"s3Bucket": "trail-logs", "s3Object": late.Key, "hashValue": hex.EncodeToString(sum[:]), "hashAlgorithm": "SHA-256",
+			"newestEventTime": start.Format(time.RFC3339), "oldestEventTime": start.Format(time.RFC3339)}},
+	})
+	dg, err := integrity.ParseDigest(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backfill := digesttest.Object{Key: dk, Data: digesttest.Gzip(d), Signature: digesttest.Sign(t, key, dg.StringToSign())}
+	keys, _ := integrity.ReadPublicKeys(bytes.NewReader(key.ListPublicKeysJSON(start, start.Add(4*time.Hour))))
+	run := func(objs []digesttest.Object) (map[string]integrity.Status, *integrity.Summary) {
+		dir := t.TempDir()
+		digesttest.WriteDir(t, dir, objs, true)
+		v := integrity.New(integrity.Config{Keys: keys})
+		hashLogs(t, v, localLogs(t, dir))
+		return v.Finish(context.Background())
+	}
+	status, s := run(append(slices.Clone(objs), late))
+	var why string
+	for name, st := range status {
+		if strings.HasSuffix(name, "_late0001.json.gz") {
+			why = st.Reason
+		}
+	}
+	if s.NotCovered != 1 || s.Verified != 12 || !strings.Contains(why, "listed in none") {
+		t.Errorf("without the backfill digest: %q, %+v", why, s)
+	}
+	if _, s := run(append(slices.Clone(objs), late, backfill)); s.Failed() || s.Verified != 13 || s.Digests != 5 || s.SignaturesOK != 5 || s.BrokenChains != 0 {
+		t.Errorf("with the backfill digest: %+v", s)
+	}
 }
