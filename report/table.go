@@ -1,6 +1,9 @@
 package report
 
 import (
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
 	"cmp"
 	"slices"
 	"strconv"
@@ -338,7 +341,7 @@ func (t *termWriter) findings(r *Report) {
 				termEscape(orDash(f.Principal)), termEscape(orDash(actionText(f))), termEscape(orDash(resourceText(f))),
 				termEscape(orDash(f.ErrorCode)), termEscape(orDash(f.Pattern))})
 		}
-		t.columns(2, rows)
+		t.columns(rows)
 	} else {
 		for _, f := range shown {
 			t.pack(2, seg{text: timeText(f.EventTime)}, seg{text: termEscape(orDash(layerText(f))), sgr: layerSGR(string(f.Layer))},
@@ -353,28 +356,31 @@ func (t *termWriter) findings(r *Report) {
 	}
 }
 
-// columns writes rows as left-aligned columns two spaces apart, in full.
-func (t *termWriter) columns(indent int, rows [][]string) {
-	var widths []int
-	for _, row := range rows {
-		for i, c := range row {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], textWidth(c))
+// columns writes rows (the first is the header) as a table in full,
+// with tablewriter: with --wide nothing is cut, so its box-drawn columns
+// are what a wide terminal or a pager shows best. Cells are escaped
+// already.
+func (t *termWriter) columns(rows [][]string) {
+	tb := tablewriter.NewTable(t.stickyWriter,
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	)
+	header := make([]any, len(rows[0]))
+	for i, h := range rows[0] {
+		header[i] = h
+	}
+	tb.Header(header...)
+	for _, row := range rows[1:] {
+		if err := tb.Append(row); err != nil {
+			t.printf("%v\n", err)
+			return
 		}
 	}
-	pad := strings.Repeat(" ", indent)
-	for _, row := range rows {
-		var b strings.Builder
-		for i, c := range row {
-			if i == len(row)-1 {
-				b.WriteString(c)
-			} else {
-				b.WriteString(padRight(c, widths[i]+2))
-			}
-		}
-		t.printf("%s%s\n", pad, b.String())
+	if err := tb.Render(); err != nil {
+		t.printf("%v\n", err)
 	}
 }
 
