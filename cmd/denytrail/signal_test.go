@@ -71,7 +71,11 @@ func TestSignals(t *testing.T) {
 			}
 			go c.feed(w)
 			defer w.Close()
-			time.Sleep(500 * time.Millisecond) // reading by now
+			// Reading by now: the signal handlers are installed before the
+			// scan starts, and a loaded machine can take most of a second
+			// to start a binary. A signal before that kills the process
+			// outright, which the test would misread as a failure.
+			time.Sleep(time.Second)
 			start := time.Now()
 			for _, s := range c.sig {
 				cmd.Process.Signal(s)
@@ -116,7 +120,7 @@ func TestSecondSignal(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(time.Second) // started and waiting on the FIFO (see TestSignals)
 	cmd.Process.Signal(os.Interrupt)
 	var err error
 	select {
