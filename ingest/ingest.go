@@ -79,5 +79,7 @@ type Record struct {
 	Origin Origin
 	// Err, when set, says why this record was skipped (too large, not a
 	// JSON object); Raw is then nil. Reading continues with the next record.
+	// Its message starts with Origin; errors.Unwrap(Err) is the reason
+	// alone.
 	Err error
 }

@@ -66,6 +66,30 @@ var (
 	errNoEvent     = errors.New("lookup-events entry has no CloudTrailEvent string")
 )
 
+// notObject is errNotObject for each kind of value kindOf names, made
+// once: an input of millions of numbers costs no formatting per number.
+var notObject = func() map[string]error {
+	m := make(map[string]error)
+	for _, c := range []byte(`["tn0`) {
+		what := kindOf(c)
+		m[what] = fmt.Errorf("%w: found %s", errNotObject, what)
+	}
+	return m
+}()
+
+// recordError is why one record was skipped. Its message starts with the
+// record's origin, formatted only when asked for; Unwrap returns the
+// reason alone.
+type recordError struct {
+	origin Origin
+	err    error
+}
+
+func recordErr(o Origin, err error) error { return &recordError{o, err} }
+
+func (e *recordError) Error() string { return e.origin.String() + ": " + e.err.Error() }
+func (e *recordError) Unwrap() error { return e.err }
+
 // syntaxError is malformed JSON at the structural level the Reader parses
 // itself (between records, or in a wrapper object).
 type syntaxError struct{ msg string }
@@ -596,7 +620,7 @@ func (r *Reader) object() (yield, ok bool) {
 		}
 		r.n++
 		o := Origin{r.name, int(r.n - 1)}
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w", o, err)}
+		r.rec = Record{Origin: o, Err: recordErr(o, err)}
 		return true, true
 	}
 	idx := int(r.n)
@@ -633,7 +657,7 @@ func (r *Reader) element(c byte) (yield, ok bool) {
 		}
 		r.n++
 		o := Origin{r.name, idx}
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w: found %s", o, errNotObject, what)}
+		r.rec = Record{Origin: o, Err: recordErr(o, notObject[what])}
 		return true, true
 	}
 	start := r.off()
@@ -665,7 +689,7 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 			return r.fail(err)
 		}
 		r.n++
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: lookup-events entry: %w: found %s", o, errNotObject, what)}
+		r.rec = Record{Origin: o, Err: recordErr(o, fmt.Errorf("lookup-events entry: %w", notObject[what]))}
 		return true, true
 	}
 	r.pos++
@@ -737,12 +761,12 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 		return r.emit(nil, size, idx, false), true
 	}
 	if recErr != nil {
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w", o, recErr)}
+		r.rec = Record{Origin: o, Err: recordErr(o, recErr)}
 		return true, true
 	}
 	raw := bytes.Trim(r.scratch, " \t\r\n")
 	if len(raw) == 0 || raw[0] != '{' {
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: CloudTrailEvent: %w", o, errNotObject)}
+		r.rec = Record{Origin: o, Err: recordErr(o, fmt.Errorf("CloudTrailEvent: %w", errNotObject))}
 		return true, true
 	}
 	return r.emit(raw, size, idx, false), true
@@ -754,14 +778,14 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 func (r *Reader) emit(raw []byte, size int64, idx int, kept bool) bool {
 	o := Origin{r.name, idx}
 	if raw == nil {
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w: %d bytes, limit %d", o, errTooLarge, size, r.limit)}
+		r.rec = Record{Origin: o, Err: recordErr(o, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, r.limit))}
 		return true
 	}
 	if !kept && r.keep != nil && !r.wants(raw) {
 		return false
 	}
 	if err := validate(raw); err != nil {
-		r.rec = Record{Origin: o, Err: fmt.Errorf("%s: %w", o, err)}
+		r.rec = Record{Origin: o, Err: recordErr(o, err)}
 		return true
 	}
 	r.rec = Record{Raw: raw, Origin: o}

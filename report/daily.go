@@ -64,7 +64,7 @@ func NewDaily(r *Report, date time.Time, b history.Baseline) *Daily {
 		today = history.NewDay(date, r.Findings, patterns) // built without New
 	}
 	today.Sources = orEmpty(r.Stats.Sources)
-	today.Skipped = len(r.Stats.Skipped)
+	today.Skipped = int(skippedCount(r.Stats))
 	for _, sp := range r.Stats.Suppressed {
 		if sp.Count > 0 {
 			today.Suppressed = append(today.Suppressed, history.Suppressed{Rule: sp.Rule, Reason: sp.Reason, Count: sp.Count})

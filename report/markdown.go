@@ -37,8 +37,8 @@ func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 		plural(st.Records, "record", "records"),
 		plural(st.Failed, "failed call", "failed calls"))
 	w.printf("- Time range: %s\n", mdEscape(windowText(st)))
-	if n := len(st.Skipped); n > 0 {
-		w.printf("- Skipped: %s (listed below)\n", plural(int64(n), "input or record", "inputs or records"))
+	if t := skippedText(st); t != "" {
+		w.printf("- Skipped: %s\n", mdEscape(t))
 	}
 	if t := IntegrityText(st.Integrity); t != "" {
 		w.printf("- Integrity: %s\n", mdEscape(t))

@@ -24,6 +24,14 @@ type Problem struct {
 	Reason string `json:"reason"`
 }
 
+// ProblemCount is how many skipped inputs and records share a reason.
+type ProblemCount struct {
+	// Reason is the reason without its position.
+	Reason string `json:"reason"`
+	// Count is how many.
+	Count int64 `json:"count"`
+}
+
 // Stats describes what a scan read.
 type Stats struct {
 	Sources []string  `json:"sources"`
@@ -41,8 +49,18 @@ type Stats struct {
 	// seen; false over a large scan means the trail does not log them, so
 	// PutObject denials cannot appear.
 	S3DataEvents bool `json:"s3DataEventsSeen"`
-	// Skipped lists inputs and records that could not be read.
+	// Skipped names inputs and records that could not be read, or were
+	// read only in part: the first of each input's, within a bound, so that
+	// bad input cannot make the report grow without limit.
 	Skipped []Problem `json:"skipped"`
+	// SkippedCount counts every input and record that could not be read or
+	// was read only in part, named in Skipped or not.
+	SkippedCount int64 `json:"skippedCount,omitzero"`
+	// SkippedUnnamed counts, by reason, those Skipped does not name.
+	SkippedUnnamed []ProblemCount `json:"skippedUnnamed,omitempty"`
+	// PartialInputs counts the inputs an error ended after some records:
+	// those records were kept.
+	PartialInputs int64 `json:"partialInputs,omitzero"`
 	// Notes lists inputs passed over on purpose (digest and Insights files,
 	// findings muted by suppression rules).
 	Notes []Problem `json:"notes"`

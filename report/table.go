@@ -161,9 +161,9 @@ func renderTable(w *stickyWriter, r *Report, o Options) {
 		t.pack(0, seg{text: "denytrail: " + plural(int64(patternTotal(ps, sum)), "finding", "findings") +
 			" in " + plural(int64(len(ps)), "pattern", "patterns") + ","}, seg{text: spanText(sum.FirstSeen, sum.LastSeen, ""), tight: true})
 	}
-	if n := len(st.Skipped); n > 0 {
-		t.prose(0, "warning:", plural(int64(n), "input or record", "inputs or records")+
-			" could not be read: the counts may be short (listed below).")
+	if n := skippedCount(st); n > 0 {
+		t.prose(0, "warning:", plural(n, "input or record", "inputs or records")+
+			" could not be read: the counts may be short ("+termEscape(skippedDetail(st))+").")
 	}
 	for _, m := range warnings(r) {
 		t.prose(0, "warning:", termEscape(m))

@@ -13,6 +13,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -219,9 +220,8 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		return nil, err
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.stats
+	s.probs.fill(&st)
 	st.Inputs = c.Inputs.Load()
 	st.Bytes = c.Bytes.Load()
 	st.Records = c.Records.Load()
@@ -242,7 +242,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		Report:      fl.builder.Report(st),
 		flow:        fl,
 		Interrupted: ctx.Err() != nil,
-		Unreadable:  int(failedSources.Load()) == len(sources) || (st.Inputs == 0 && len(st.Skipped) > 0),
+		Unreadable:  int(failedSources.Load()) == len(sources) || (st.Inputs == 0 && st.PartialInputs == 0 && st.SkippedCount > 0),
 	}, nil
 }
 
@@ -270,24 +270,25 @@ type scanner struct {
 	probe   [][]byte // needles and the mark of an S3 data event
 	failed  atomic.Int64
 	sawData atomic.Bool
-
-	mu    sync.Mutex
-	stats report.Stats
+	probs   problems
+	stats   report.Stats // sources, window and the sources' notes, set before the scan
 }
 
-// problem records an input or record that was skipped, or a note when err
-// says the input is not an event log.
+// problem records an input that was skipped, or a note when err says it is
+// not an event log.
 func (s *scanner) problem(name string, err error) {
-	// Errors usually name the input already; say it once.
-	p := report.Problem{Input: name, Reason: strings.TrimPrefix(err.Error(), name+": ")}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if errors.Is(err, ingest.ErrNotEventLog) {
-		s.stats.Notes = append(s.stats.Notes, p)
-		return
+	if !errors.Is(err, ingest.ErrNotEventLog) {
+		s.c.Skipped.Add(1)
 	}
+	s.probs.add(ingest.Origin{Input: name, Index: -1}, err, nil)
+}
+
+// recordProblem records a record that was skipped; why is the reason
+// alone, without the origin. named counts the problems named for the
+// record's input.
+func (s *scanner) recordProblem(o ingest.Origin, why error, named *int) {
 	s.c.Skipped.Add(1)
-	s.stats.Skipped = append(s.stats.Skipped, p)
+	s.probs.add(o, why, named)
 }
 
 // keep is the pre-filter handed to the readers: it notes the first S3 data
@@ -304,7 +305,9 @@ func (s *scanner) keep(raw []byte) bool {
 func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) {
 	rc, err := in.Open(ctx)
 	if err != nil {
-		s.problem(in.Name, err)
+		if ctx.Err() == nil {
+			s.problem(in.Name, err)
+		}
 		return
 	}
 	defer rc.Close()
@@ -323,18 +326,19 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	r := ingest.NewReader(cr, in.Name, opts)
 	defer r.Close()
 	var seen int64
+	named := 0 // problems named for this input
 	for r.Next() {
 		if ctx.Err() != nil {
 			return
 		}
 		rec := r.Record()
 		if rec.Err != nil {
-			s.problem(rec.Origin.String(), rec.Err)
+			s.recordProblem(rec.Origin, cmp.Or(errors.Unwrap(rec.Err), rec.Err), &named)
 			continue
 		}
 		ev, err := classify.Parse(rec.Raw)
 		if err != nil {
-			s.problem(rec.Origin.String(), err)
+			s.recordProblem(rec.Origin, err, &named)
 			continue
 		}
 		// Successful changes (the only successes Match takes) are kept
@@ -364,7 +368,17 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		}
 	}
 	s.c.Records.Add(r.Records() - seen)
+	if ctx.Err() != nil {
+		return // interrupted: the scan says so as a whole
+	}
 	if err := r.Err(); err != nil {
+		if n := r.Records(); n > 0 {
+			// What came before the error is kept: say the input was read in
+			// part, and where it ended.
+			s.probs.partialInput()
+			err = fmt.Errorf("%s: read in part (kept the %s before the error): %s",
+				in.Name, plural(n, "record", "records"), strings.TrimPrefix(err.Error(), in.Name+": "))
+		}
 		s.problem(in.Name, err)
 		if s.cfg.Verify != nil && ctx.Err() == nil {
 			readErr = s.cfg.Verify.Rehash(ctx, in.Name, in.Open)

@@ -69,7 +69,7 @@ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,Attribut
 				}
 			}
 			explainMore(e.stdout, xf.pattern, more)
-			if len(res.Stats.Skipped) > 0 {
+			if res.Stats.SkippedCount > 0 {
 				return &exitError{code: exitSkipped}
 			}
 			return nil

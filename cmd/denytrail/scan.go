@@ -387,6 +387,9 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 		}
 		fmt.Fprintf(e.stderr, "denytrail: skipped %s: %s\n", report.Terminal(p.Input), report.Terminal(explain(p.Reason, e.awsContextOf())))
 	}
+	for _, c := range res.Stats.SkippedUnnamed {
+		fmt.Fprintf(e.stderr, "denytrail: skipped %d more, not named: %s\n", c.Count, report.Terminal(c.Reason))
+	}
 	for _, p := range res.Stats.Notes {
 		e.notef("%s: %s", report.Terminal(p.Input), report.Terminal(p.Reason))
 	}
@@ -467,11 +470,11 @@ func scanAndReport(ctx context.Context, e *env, cfg scan.Config, sources []inges
 			fmt.Fprintf(e.stderr, "denytrail: %v\n", delivery)
 		}
 		return &exitError{code: exitIntegrity}
-	case len(res.Stats.Skipped) > 0:
+	case res.Stats.SkippedCount > 0:
 		if delivery != nil {
 			fmt.Fprintf(e.stderr, "denytrail: %v\n", delivery)
 		}
-		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", len(res.Stats.Skipped))
+		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", res.Stats.SkippedCount)
 		return &exitError{code: exitSkipped}
 	case delivery != nil:
 		return delivery
