@@ -124,14 +124,21 @@ func fileInput(name string, fi os.FileInfo, inFolder bool) Input {
 			return in
 		}
 		in.Size = -1 // a pipe or device: its size says nothing
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			in.Err = err
-			return in
+		in.Open = func(ctx context.Context) (io.ReadCloser, error) {
+			f, err := openStream(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			return streamCloser{cancelable(ctx, f), f}, nil
 		}
-		f.Close()
+		return in
 	}
+	f, err := os.Open(name)
+	if err != nil {
+		in.Err = err
+		return in
+	}
+	f.Close()
 	in.Open = func(ctx context.Context) (io.ReadCloser, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -159,7 +166,9 @@ func notEventLogPath(p string) bool {
 	return strings.Contains(base, "_CloudTrail-Digest_") || strings.Contains(base, "_CloudTrail-Insight_")
 }
 
-// Stdin returns a Source with one input, named "-", reading r.
+// Stdin returns a Source with one input, named "-", reading r. Unless r
+// is a regular file, it is read so that canceling the scan's context
+// stops a read blocked on it (a pipe whose writer is silent, a terminal).
 func Stdin(r io.Reader) Source { return stdinSource{r} }
 
 type stdinSource struct{ r io.Reader }
@@ -175,8 +184,24 @@ func (s stdinSource) Walk(ctx context.Context, fn func(Input) error) error {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return io.NopCloser(s.r), nil
+		if f, ok := s.r.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				return io.NopCloser(f), nil // reads of a file do not block
+			}
+		}
+		return cancelable(ctx, s.r), nil
 	}})
+}
+
+// streamCloser closes a cancelable reader and the file it reads.
+type streamCloser struct {
+	io.ReadCloser
+	f *os.File
+}
+
+func (s streamCloser) Close() error {
+	s.ReadCloser.Close()
+	return s.f.Close()
 }
 
 // FS returns a Source that walks fsys (the embedded demo archive, for one)
