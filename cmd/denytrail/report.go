@@ -27,7 +27,9 @@ const reportExitCodesHelp = `Exit codes:
   0    completed, every input read, and --fail-on did not trigger
   1    could not run (bad flags, no readable input), or the history or a
        report could not be written
-  2    completed, but some inputs or records could not be read (named on stderr)
+  2    completed, but some inputs or records could not be read (named on stderr);
+       when an input was read only in part (the records before its error
+       are kept), the history is not saved unless --save-partial is given
   3    completed, every input read, and --fail-on triggered: "new" when a
        pattern appeared that no compared day had, "any" when there were findings
   4    completed with --verify, and integrity failed: a log file tampered with
@@ -45,6 +47,8 @@ type reportFlags struct {
 	failOn   string
 	progress string
 	deliveryFlags
+	// savePartial saves the history even when an input was read in part.
+	savePartial bool
 	engineFlags
 }
 
@@ -111,6 +115,7 @@ denytrail report --day 2026-11-26 --output-file report.html --output-file report
 	alias(f, "format", "f", "output", false)
 	f.StringArrayVar(&o.outputs, "output-file", nil, "write the report to `FILE` or s3://BUCKET/KEY instead of stdout (repeatable; {day} is replaced; a local file's folder must exist)")
 	f.StringVar(&o.failOn, "fail-on", failOnNever, "exit 3 on: new (a new pattern), any (any finding), never")
+	f.BoolVar(&o.savePartial, "save-partial", false, "save the day's history even when an input was read only in part (its counts may be short)")
 	o.engineFlags.register(cmd)
 	f.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (only on a terminal), always, never")
 	o.deliveryFlags.register(cmd)
@@ -216,7 +221,11 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 
 	var failed []error
 	saved := false
-	if !interrupted {
+	partial := res.Stats.PartialInputs > 0 && !o.savePartial
+	if partial {
+		fmt.Fprintf(e.stderr, "denytrail: history not saved: %d input(s) read only in part (named above), so the day's counts may be short; --save-partial saves it anyway\n", res.Stats.PartialInputs)
+	}
+	if !interrupted && !partial {
 		if err := store.Save(ctx, daily.Today); err != nil {
 			failed = append(failed, fmt.Errorf("history not saved: %w", err))
 		} else {
@@ -269,11 +278,11 @@ func runReport(cmd *cobra.Command, e *env, args []string, o *reportFlags, src *s
 			fmt.Fprintf(e.stderr, "denytrail: %v\n", err)
 		}
 		return &exitError{code: exitIntegrity}
-	case len(res.Stats.Skipped) > 0:
+	case res.Stats.SkippedCount > 0:
 		for _, err := range delivery {
 			fmt.Fprintf(e.stderr, "denytrail: %v\n", err)
 		}
-		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", len(res.Stats.Skipped))
+		fmt.Fprintf(e.stderr, "denytrail: %d input(s) or record(s) could not be read\n", res.Stats.SkippedCount)
 		return &exitError{code: exitSkipped}
 	case len(delivery) > 0:
 		return &exitError{code: exitDelivery, err: errors.Join(delivery...)}
