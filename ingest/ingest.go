@@ -20,6 +20,11 @@ const MaxRecordSize = 1 << 20
 // notes, not failures: they do not change the exit code.
 var ErrNotEventLog = errors.New("not a CloudTrail event log")
 
+// ErrShape marks an input that was read but whose shape cannot be split
+// into records ({"Records": {...}}, a "Records" that is not an array): an
+// error naming what was found, never a silent zero records.
+var ErrShape = errors.New("not a CloudTrail log")
+
 // Input is one readable unit of CloudTrail data: a file, an S3 object, or a
 // page of API results.
 type Input struct {

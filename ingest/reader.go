@@ -522,11 +522,33 @@ func (r *Reader) step() (yield, ok bool) {
 			r.enter(k)
 			return false, true
 		}
+		if err := notArray(k, c); err != nil {
+			return r.fail(err)
+		}
 		if err := r.skipValue(c); err != nil {
 			return r.fail(err)
 		}
 		return false, true
 	}
+}
+
+// notArray is the error for a "Records" or "Events" key whose value (which
+// starts with c) is not an array: a log file the reader cannot split into
+// records, which would otherwise be read as one record holding no failed
+// call, silently losing the ones inside.
+func notArray(k keyKind, c byte) error {
+	if k != keyRecords && k != keyEvents || c == '[' {
+		return nil
+	}
+	name := "Records"
+	if k == keyEvents {
+		name = "Events"
+	}
+	what := kindOf(c)
+	if c == '{' {
+		what = "an object"
+	}
+	return fmt.Errorf("%w: %q holds %s, not an array of records", ErrShape, name, what)
 }
 
 // enter starts reading the array value of a "Records" or "Events" key.
@@ -588,6 +610,10 @@ func (r *Reader) object() (yield, ok bool) {
 				r.mark = -1
 				r.enter(k)
 				return false, true
+			}
+			if err := notArray(k, c); err != nil {
+				r.mark = -1
+				return r.fail(err)
 			}
 			digest = digest || k == keyDigest
 			if err := r.skipValue(c); err != nil {

@@ -158,10 +158,10 @@ func reference(data []byte, name string, limit int, keep func([]byte) bool) (res
 		case '{':
 			keys, vals := refMembers(v)
 			wrapper, digest := false, false
-			for i, k := range keys {
+			for _, k := range keys {
 				switch k {
 				case "Records", "Events":
-					wrapper = wrapper || vals[i][0] == '['
+					wrapper = true // an array, or an error at its key
 				case "digestStartTime", "digestEndTime", "digestS3Bucket", "digestS3Object",
 					"digestPublicKeyFingerprint", "digestSignatureAlgorithm", "logFiles":
 					digest = true
@@ -170,8 +170,12 @@ func reference(data []byte, name string, limit int, keep func([]byte) bool) (res
 			switch {
 			case wrapper:
 				for i, k := range keys {
-					if vals[i][0] != '[' || (k != "Records" && k != "Events") {
+					if k != "Records" && k != "Events" {
 						continue
+					}
+					if vals[i][0] != '[' {
+						res.Err = ErrShape // records of the arrays before it are kept
+						return res
 					}
 					var elems []json.RawMessage
 					refUnmarshal(vals[i], &elems)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/internal/s3test"
+	"github.com/denytrail/denytrail/report"
 )
 
 // TestProblemsAreBounded: many bad records in many inputs are counted
@@ -142,5 +144,94 @@ func TestKeepWhatWasRead(t *testing.T) {
 				t.Errorf("skipped %+v, want it to say %q", st.Skipped[0], c.where)
 			}
 		})
+	}
+}
+
+// TestShapesThatHoldFailedCalls: a log whose "Records" is not an array, or
+// failed calls nested where no record is, are named errors and the scan
+// counts as having read the input (exit 2), never 0 records and exit 0.
+func TestShapesThatHoldFailedCalls(t *testing.T) {
+	e1 := event("e1", t0, "s3.amazonaws.com", "PutObject", "AccessDenied", deny)
+	for _, c := range []struct{ body, want string }{
+		{`{"Records":` + e1 + `}`, `record 0, byte 11: not a CloudTrail log: "Records" holds an object, not an array of records`},
+		{`{"Records":"` + strings.ReplaceAll(e1, `"`, `\"`) + `"}`, `"Records" holds a string, not an array of records`},
+		{`{"Events":{"CloudTrailEvent":"{}"}}`, `"Events" holds an object, not an array of records`},
+		{`{"eventVersion":"1.09","Records":null}`, `"Records" holds null, not an array of records`},
+		{`{"data":{"Records":[` + e1 + `]}}`, `holds "errorCode" but has no eventName or eventSource`},
+		{`[{"export":` + e1 + `}]`, `holds "errorCode" but has no eventName or eventSource`},
+	} {
+		res, err := run(t, context.Background(), Config{}, []ingest.Source{ingest.FS(fstest.MapFS{"x.json": {Data: []byte(c.body)}}, "arc")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := res.Stats
+		if res.Unreadable || st.SkippedCount != 1 || len(st.Skipped) != 1 || !strings.Contains(st.Skipped[0].Reason, c.want) {
+			t.Errorf("%s:\nunreadable %v, skipped %d %+v; want one problem saying %q", c.body, res.Unreadable, st.SkippedCount, st.Skipped, c.want)
+		}
+	}
+}
+
+// eventAt is event with eventTime written as the JSON value tm, as is.
+func eventAt(id, tm, name, code, msg string) string {
+	e := event(id, t0, "s3.amazonaws.com", name, code, msg)
+	return strings.Replace(e, `"eventTime":"`+t0.Format(time.RFC3339)+`"`, `"eventTime":`+tm, 1)
+}
+
+// TestTimesOutOfRange: event times outside years 0001-9999 or unparsable
+// are named record problems; the denials are kept with an unknown time,
+// changes that cannot be placed in time are set aside, every format
+// renders, and a change centuries before a denial prints a sane lead.
+func TestTimesOutOfRange(t *testing.T) {
+	recs := []string{
+		eventAt("late", `"9999-12-31T23:59:59-01:00"`, "PutObject", "AccessDenied", deny),
+		eventAt("early", `"0000-01-01T00:00:00+01:00"`, "PutObject", "AccessDenied", deny),
+		eventAt("huge", `1e308`, "PutObject", "AccessDenied", deny),
+		eventAt("junk", `"yesterday"`, "PutObject", "AccessDenied", deny),
+		eventAt("change-1", `"0000-01-01T00:00:00+01:00"`, "PutBucketPolicy", "", ""),
+		eventAt("change1", `"0001-01-01T00:00:01Z"`, "PutBucketPolicy", "", ""),
+		event("ok", t0, "s3.amazonaws.com", "PutObject", "AccessDenied", strings.Replace(deny, "a service control policy", "a resource-based policy", 1)),
+	}
+	fsys := fstest.MapFS{"t.json": logFile(recs...)}
+	for _, cfg := range []Config{{}, {Since: t0.Add(-time.Hour), Until: t0.Add(time.Hour)}} {
+		res, err := run(t, context.Background(), cfg, []ingest.Source{ingest.FS(fsys, "arc")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(found(t, res)); !strings.Contains(got, "early") || !strings.Contains(got, "huge") ||
+			!strings.Contains(got, "late") || !strings.Contains(got, "junk") || !strings.Contains(got, "ok") {
+			t.Errorf("findings %s: denials with bad times must be kept", got)
+		}
+		st := res.Stats
+		want := map[string]string{
+			"arc/t.json#0": `eventTime "9999-12-31T23:59:59-01:00" is unparsable or outside years 0001-9999: kept with an unknown time`,
+			"arc/t.json#1": `eventTime "0000-01-01T00:00:00+01:00" is unparsable or outside years 0001-9999`,
+			"arc/t.json#2": `eventTime "1e308" is unparsable`,
+			"arc/t.json#3": `eventTime "yesterday" is unparsable`,
+			"arc/t.json#4": `change PutBucketPolicy: eventTime "0000-01-01T00:00:00+01:00" is unparsable or outside years 0001-9999: not used to explain denials`,
+		}
+		if st.SkippedCount != int64(len(want)) {
+			t.Errorf("skipped %d %+v, want %d", st.SkippedCount, st.Skipped, len(want))
+		}
+		for _, p := range st.Skipped {
+			if w, ok := want[p.Input]; !ok || !strings.Contains(p.Reason, w) {
+				t.Errorf("problem %s: %q, want %q", p.Input, p.Reason, w)
+			}
+		}
+		for _, f := range report.Formats() {
+			if err := report.Render(io.Discard, f, res.Report); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+		lead := ""
+		for _, f := range found(t, res) {
+			for _, c := range f.Changes {
+				if c.EventID == "change1" {
+					lead = c.Lead
+				}
+			}
+		}
+		if lead != "about 2025 years" {
+			t.Errorf("lead of the change in year 1: %q, want about 2025 years", lead)
+		}
 	}
 }

@@ -13,6 +13,7 @@
 package scan
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -106,6 +107,11 @@ type Result struct {
 type noter interface {
 	Notes() []string
 }
+
+// errNotEvent is the problem of a record that holds an errorCode but no
+// eventName or eventSource: failed calls in a shape that cannot be read as
+// CloudTrail records.
+var errNotEvent = errors.New(`holds "errorCode" but has no eventName or eventSource: not a CloudTrail record, and the failed calls in it cannot be read (pass the log file itself, or the "Records" array)`)
 
 // item is one event on its way from a worker to the engine.
 type item struct {
@@ -242,7 +248,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		Report:      fl.builder.Report(st),
 		flow:        fl,
 		Interrupted: ctx.Err() != nil,
-		Unreadable:  int(failedSources.Load()) == len(sources) || (st.Inputs == 0 && st.PartialInputs == 0 && st.SkippedCount > 0),
+		Unreadable:  int(failedSources.Load()) == len(sources) || (!s.readAny.Load() && st.SkippedCount > 0),
 	}, nil
 }
 
@@ -270,6 +276,10 @@ type scanner struct {
 	probe   [][]byte // needles and the mark of an S3 data event
 	failed  atomic.Int64
 	sawData atomic.Bool
+	// readAny is set once an input was read: to its end, in part, or far
+	// enough to say what is wrong with its shape. Until then a scan whose
+	// every input failed could not read anything (exit 1, not 2).
+	readAny atomic.Bool
 	probs   problems
 	stats   report.Stats // sources, window and the sources' notes, set before the scan
 }
@@ -344,8 +354,27 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		// Successful changes (the only successes Match takes) are kept
 		// outside [Since, Until] too: one made before Since can explain a
 		// denial inside it.
+		if ev.EventName == "" && ev.EventSource == "" && bytes.Contains(rec.Raw, []byte(`"errorCode"`)) {
+			// Failed calls inside something that is not an event (a log
+			// file nested in another object, an unknown export): say so
+			// rather than read it as one event that failed nothing.
+			s.recordProblem(rec.Origin, errNotEvent, &named)
+			continue
+		}
 		if !s.cfg.Filter.Match(ev) || ev.Failed() && !s.inWindow(ev.EventTime) {
 			continue
+		}
+		if ev.EventTime.IsZero() {
+			switch {
+			case !ev.Failed():
+				// A change that cannot be placed in time explains nothing.
+				s.recordProblem(rec.Origin, fmt.Errorf("change %s: %w: not used to explain denials", clip(ev.EventName, 64), timeProblem(ev)), &named)
+				continue
+			case ev.EventTimeRaw != "":
+				// Kept, with its time unknown, but named: a window or an
+				// incident may have missed it.
+				s.recordProblem(rec.Origin, fmt.Errorf("%w: kept with an unknown time", timeProblem(ev)), &named)
+			}
 		}
 		it := item{ev: ev, origin: rec.Origin.String()}
 		if ev.Failed() {
@@ -376,8 +405,12 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 			// What came before the error is kept: say the input was read in
 			// part, and where it ended.
 			s.probs.partialInput()
+			s.readAny.Store(true)
 			err = fmt.Errorf("%s: read in part (kept the %s before the error): %s",
 				in.Name, plural(n, "record", "records"), strings.TrimPrefix(err.Error(), in.Name+": "))
+		}
+		if errors.Is(err, ingest.ErrShape) {
+			s.readAny.Store(true)
 		}
 		s.problem(in.Name, err)
 		if s.cfg.Verify != nil && ctx.Err() == nil {
@@ -386,6 +419,7 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		return
 	}
 	readErr = ctx.Err()
+	s.readAny.Store(true)
 	s.c.Inputs.Add(1)
 }
 
@@ -412,6 +446,22 @@ func integrityOf(status map[string]integrity.Status) func(*classify.Finding) {
 		}
 		f.Integrity = &classify.Integrity{Status: worst.Status, Reason: worst.Reason}
 	}
+}
+
+// timeProblem says what is wrong with ev's eventTime.
+func timeProblem(ev *classify.Event) error {
+	if ev.EventTimeRaw == "" {
+		return errors.New("no eventTime")
+	}
+	return fmt.Errorf("eventTime %q is unparsable or outside years 0001-9999", clip(ev.EventTimeRaw, 64))
+}
+
+// clip shortens s, a value from a record, to at most n bytes for a message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // inWindow reports whether t is inside [Since, Until]. Events without a
