@@ -14,8 +14,9 @@ import (
 
 // Path returns a Source for a local file or folder. A folder is walked
 // recursively in lexical order; entries whose names start with "." are
-// skipped, symbolic links are followed (a link back to a folder being
-// walked is skipped, so links cannot loop). Digest and Insights files and
+// skipped, symbolic links are followed, and each real file and folder
+// (device and inode) is visited once, at the first path that reaches it:
+// links can neither loop nor multiply the inputs. Digest and Insights files and
 // folders are offered as inputs with an Err wrapping ErrNotEventLog,
 // without being opened, and so are entries that cannot be read; Walk
 // fails only when path itself cannot be read.
@@ -45,14 +46,30 @@ func (s pathSource) Walk(ctx context.Context, fn func(Input) error) error {
 	if err != nil {
 		return err
 	}
-	w := walker{ctx: ctx, fn: fn}
+	w := walker{ctx: ctx, fn: fn, seen: map[[2]uint64]bool{}}
+	w.first(fi)
 	return w.entries(s.root, entries, []os.FileInfo{fi})
 }
 
 // walker walks a local folder tree.
 type walker struct {
-	ctx context.Context
-	fn  func(Input) error
+	ctx  context.Context
+	fn   func(Input) error
+	seen map[[2]uint64]bool // the files and folders visited, by device and inode
+}
+
+// first reports whether fi is a file or folder the walk has not visited
+// yet, and marks it visited.
+func (w walker) first(fi os.FileInfo) bool {
+	id, ok := fileID(fi)
+	if !ok {
+		return true
+	}
+	if w.seen[id] {
+		return false
+	}
+	w.seen[id] = true
+	return true
 }
 
 // dir walks the folder p, whose ancestors (p included) are stack.
@@ -82,6 +99,9 @@ func (w walker) entries(p string, entries []os.DirEntry, stack []os.FileInfo) er
 				return err
 			}
 			continue
+		}
+		if !w.first(fi) {
+			continue // reached before through another link
 		}
 		if fi.IsDir() {
 			if notEventLogPath(e.Name()) {

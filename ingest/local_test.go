@@ -163,7 +163,7 @@ func TestPathSymlinks(t *testing.T) {
 		{".", "a/self"},             // loop to itself
 		{dir, "b/root"},             // loop to the root
 		{other, "c-other"},          // a folder elsewhere: followed
-		{"x.json", "a/x-link.json"}, // a file
+		{"x.json", "a/x-link.json"}, // a file: read once, at the first path
 		{"nowhere", "a/broken.json"},
 	} {
 		if err := os.Symlink(l[0], filepath.Join(dir, filepath.FromSlash(l[1]))); err != nil {
@@ -175,15 +175,45 @@ func TestPathSymlinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
-	want := []string{j("a/broken.json"), j("a/x-link.json"), j("a/x.json"), j("b/y.json"), j("c-other/o.json")}
+	want := []string{j("a/broken.json"), j("a/x-link.json"), j("b/y.json"), j("c-other/o.json")}
 	if !slices.Equal(names(got), want) {
 		t.Fatalf("walked %q, want %q", names(got), want)
 	}
 	if got[0].Err == nil || !strings.Contains(got[0].Err.Error(), got[0].Name) {
 		t.Errorf("broken link: Err = %v", got[0].Err)
 	}
-	if got[1].Body != "x" || got[4].Body != "o" {
+	if got[1].Body != "x" || got[3].Body != "o" {
 		t.Errorf("links not followed: %+v", got)
+	}
+}
+
+// TestPathSymlinkFanOut: 18 levels of folders, each holding two links to
+// the next, reach one file 2^18 ways; the walk reads it once.
+func TestPathSymlinkFanOut(t *testing.T) {
+	dir := t.TempDir()
+	const levels = 18
+	writeTree(t, dir, map[string]string{fmt.Sprintf("l%d/trail.json", levels): "x"})
+	for i := levels - 1; i >= 0; i-- {
+		d := filepath.Join(dir, fmt.Sprintf("l%d", i))
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"a", "b"} {
+			if err := os.Symlink(filepath.Join(dir, fmt.Sprintf("l%d", i+1)), filepath.Join(d, name)); err != nil {
+				t.Skip("cannot make symlinks:", err)
+			}
+		}
+	}
+	n := 0
+	err := Path(filepath.Join(dir, "l0")).Walk(context.Background(), func(in Input) error {
+		n++
+		if n > 10 {
+			return errors.New("fan-out: more than 10 inputs")
+		}
+		return nil
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("walked %d inputs, %v; want the one file once", n, err)
 	}
 }
 
