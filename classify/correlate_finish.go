@@ -106,7 +106,7 @@ func (e *Engine) Attach(f *Finding) {
 		if !ok {
 			firstDenial = f.EventTime // not emitted by this engine
 		}
-		c.Lead = firstDenial.Sub(c.EventTime).String()
+		c.Lead = leadText(c.EventTime, firstDenial)
 		f.Changes = append(f.Changes, c)
 		f.Cause = withChange(f.Cause, c, firstDenial)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
@@ -115,7 +115,7 @@ func (e *Engine) Attach(f *Finding) {
 	if stop != nil {
 		c := stop.Change
 		c.Relation = ChangeStopped
-		c.Lead = st.last.Sub(c.EventTime).String()
+		c.Lead = leadText(c.EventTime, st.last)
 		f.Changes = append(f.Changes, c)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("denials of this pattern stopped: last seen %s, after %s at %s by %s (%s); later records show no more",
 			timeRFC3339(st.last), c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail))

@@ -20,7 +20,8 @@ type Event struct {
 	EventType     string `json:"eventType"`
 	EventCategory string `json:"eventCategory"`
 	// EventTime is the call's time in UTC, or the zero time when the record's
-	// eventTime is missing or unparsable (see EventTimeRaw and Warnings).
+	// eventTime is missing, unparsable or outside years 0001 to 9999 (see
+	// EventTimeRaw and Warnings).
 	EventTime time.Time `json:"eventTime"`
 	// EventTimeRaw is eventTime exactly as the record wrote it.
 	EventTimeRaw       string `json:"-"`
@@ -190,7 +191,7 @@ func Parse(raw []byte) (*Event, error) {
 				e.Warnings = append(e.Warnings, "eventTime: missing")
 			}
 		} else {
-			e.Warnings = append(e.Warnings, fmt.Sprintf("eventTime: unparsable %q, time left unknown", e.EventTimeRaw))
+			e.Warnings = append(e.Warnings, fmt.Sprintf("eventTime: %q is unparsable or outside years 0001-9999, time left unknown", e.EventTimeRaw))
 		}
 	}
 	if p := e.RequestParameters.problem; p != "" {
@@ -218,18 +219,47 @@ var timeLayouts = [...]string{
 	"2006-01-02 15:04:05 -0700 MST",
 }
 
+// The event times Parse accepts: years 0001 to 9999 in UTC, the range
+// every format (RFC 3339 in JSON above all) can write. A time outside it
+// is left unknown, as an unparsable one is; so is the very first instant,
+// which is the zero time.
+var (
+	minEventTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxEventTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// leadText is how long before to the time from is: Go's duration form,
+// or whole years when they are a century or more apart, which
+// time.Duration (at most about 292 years) may not hold: an event time
+// anywhere in years 0001 to 9999 never prints an overflowed duration.
+func leadText(from, to time.Time) string {
+	if d := to.Sub(from); d.Abs() < 100*365*24*time.Hour {
+		return d.String()
+	}
+	return fmt.Sprintf("about %d years", to.Year()-from.Year())
+}
+
 // parseTime reads eventTime: a string in one of timeLayouts (no zone means
 // UTC) or a number of epoch seconds or milliseconds. It returns the text as
-// written and the time, zero when unparsable.
+// written and the time in UTC, zero when unparsable or outside years 0001
+// to 9999.
 func parseTime(v json.RawMessage) (string, time.Time) {
+	raw, t := parseTimeAny(v)
+	if t.Before(minEventTime) || t.After(maxEventTime) {
+		return raw, time.Time{}
+	}
+	return raw, t
+}
+
+func parseTimeAny(v json.RawMessage) (string, time.Time) {
 	if len(v) == 0 || string(v) == "null" {
 		return "", time.Time{}
 	}
 	if v[0] != '"' {
 		s := string(v)
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f <= 0 {
-			return s, time.Time{}
+		if err != nil || f <= 0 || f > float64(maxEventTime.UnixMilli()) {
+			return s, time.Time{} // converting f to int64 could overflow
 		}
 		if f >= 1e11 { // milliseconds: 1e11 s is the year 5138
 			return s, time.UnixMilli(int64(f)).UTC()
