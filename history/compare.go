@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math"
 	"slices"
 	"time"
 
@@ -165,7 +166,7 @@ func Compare(today *Day, b Baseline) Comparison {
 				ps = &past{last: d.Date, lastPattern: p}
 				seen[p.ID] = ps
 			}
-			ps.total += p.Count
+			ps.total = addSat(ps.total, p.Count)
 			ps.days++
 		}
 	}
@@ -214,4 +215,14 @@ func Compare(today *Day, b Baseline) Comparison {
 		return cmp.Or(cmp.Compare(float64(b.Today)-b.Mean, float64(a.Today)-a.Mean), cmp.Compare(a.Pattern.ID, b.Pattern.ID))
 	})
 	return c
+}
+
+// addSat is a+b for non-negative counts, saturating at math.MaxInt rather
+// than wrapping negative: a Day built in memory is not checked as a loaded
+// one is, and a wrapped total would turn a mean, and a jump, upside down.
+func addSat(a, b int) int {
+	if b > 0 && a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
 }

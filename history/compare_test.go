@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"math"
 	"os"
 	"reflect"
 	"slices"
@@ -97,6 +98,26 @@ func TestJumpRule(t *testing.T) {
 		if got := len(cmp.Jumped) == 1; got != c.jumped {
 			t.Errorf("%d then %d: jumped %v, want %v", c.before, c.today, got, c.jumped)
 		}
+	}
+}
+
+// TestCompareSaturates: days built in memory are not checked as loaded ones
+// are; counts near the largest int must not wrap the total negative and
+// make an ordinary day look like a jump.
+func TestCompareSaturates(t *testing.T) {
+	p := func(d time.Time, n int) []classify.Finding { return repeat(n, d, classify.LayerIAM, "role/p", "b") }
+	var days []*Day
+	for i := 1; i <= 3; i++ {
+		d := dayOf(day0.AddDate(0, 0, -i), p(day0.AddDate(0, 0, -i), 1)...)
+		d.Patterns[0].Count = math.MaxInt - 10
+		days = append(days, d)
+	}
+	cmp := Compare(dayOf(day0, p(day0, 100)...), Baseline{Days: days})
+	if len(cmp.Jumped) != 0 || cmp.Status[idOf(p(day0, 1))] != StatusOngoing {
+		t.Errorf("jumped %v, status %v: a wrapped total made 100 a jump", ids(cmp.Jumped), cmp.Status)
+	}
+	if addSat(math.MaxInt-1, 5) != math.MaxInt || addSat(2, 3) != 5 {
+		t.Error("addSat does not saturate")
 	}
 }
 

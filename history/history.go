@@ -235,19 +235,38 @@ func decodeMax(r io.Reader, name, date string, limit int64) (*Day, error) {
 	return &d, nil
 }
 
+// MaxCount bounds every count a Day file may hold. No day of CloudTrail
+// holds a trillion denials: a larger (or negative) count is damage or
+// tampering, and would distort every comparison made with it.
+const MaxCount = 1 << 40
+
 // check rejects summaries that no run could have produced, so that a
 // damaged file is reported rather than compared.
 func (d *Day) check() error {
 	if _, err := time.Parse(DateLayout, d.Date); err != nil {
 		return fmt.Errorf("date %q is not YYYY-MM-DD", d.Date)
 	}
+	bad := func(n int) bool { return n < 0 || n > MaxCount }
+	switch {
+	case bad(d.Findings):
+		return fmt.Errorf("findings count %d is out of range (0 to %d)", d.Findings, MaxCount)
+	case bad(d.Skipped):
+		return fmt.Errorf("skipped count %d is out of range (0 to %d)", d.Skipped, MaxCount)
+	case bad(d.Untimed):
+		return fmt.Errorf("untimed count %d is out of range (0 to %d)", d.Untimed, MaxCount)
+	}
+	for i, l := range d.Layers {
+		if bad(l.Findings) {
+			return fmt.Errorf("layer entry %d: count %d is out of range (0 to %d)", i, l.Findings, MaxCount)
+		}
+	}
 	for i, p := range d.Patterns {
-		if p.ID == "" || p.Count <= 0 {
-			return fmt.Errorf("pattern %d: no id or a count of %d", i, p.Count)
+		if p.ID == "" || p.Count <= 0 || p.Count > MaxCount {
+			return fmt.Errorf("pattern %d: no id or a count of %d (want 1 to %d)", i, p.Count, MaxCount)
 		}
 	}
 	for i, h := range d.Hourly {
-		if h.Hour < 0 || h.Hour > 23 || h.Findings < 0 {
+		if h.Hour < 0 || h.Hour > 23 || bad(h.Findings) {
 			return fmt.Errorf("hourly entry %d: hour %d, %d findings", i, h.Hour, h.Findings)
 		}
 	}

@@ -176,6 +176,13 @@ func TestCorrupt(t *testing.T) {
 		{"other day", strings.Replace(string(good), "2026-11-26", "2026-11-25", 1), `holds the summary of "2026-11-25"`},
 		{"bad pattern", `{"version":1,"date":"2026-11-26","patterns":[{"id":"x","count":0}]}`, "pattern 0"},
 		{"bad hour", `{"version":1,"date":"2026-11-26","hourly":[{"hour":24,"layer":"iam","findings":1}]}`, "hourly entry 0"},
+		{"pattern count near 2^63", `{"version":1,"date":"2026-11-26","patterns":[{"id":"x","count":9223372036854775000}]}`, "pattern 0: no id or a count of 9223372036854775000"},
+		{"absurd pattern count", `{"version":1,"date":"2026-11-26","patterns":[{"id":"x","count":1099511627777}]}`, "pattern 0"},
+		{"negative findings", `{"version":1,"date":"2026-11-26","findings":-1}`, "findings count -1 is out of range"},
+		{"negative skipped", `{"version":1,"date":"2026-11-26","skipped":-5}`, "skipped count -5 is out of range"},
+		{"huge untimed", `{"version":1,"date":"2026-11-26","untimed":9223372036854775807}`, "untimed count 9223372036854775807 is out of range"},
+		{"negative layer", `{"version":1,"date":"2026-11-26","layers":[{"layer":"iam","findings":-3}]}`, "layer entry 0: count -3"},
+		{"negative hour count", `{"version":1,"date":"2026-11-26","hourly":[{"hour":3,"layer":"iam","findings":-1}]}`, "hourly entry 0"},
 	}
 	dir := t.TempDir()
 	s := NewDir(dir)
