@@ -260,10 +260,15 @@ func (d *Day) check() error {
 			return fmt.Errorf("layer entry %d: count %d is out of range (0 to %d)", i, l.Findings, MaxCount)
 		}
 	}
+	ids := make(map[string]bool, len(d.Patterns))
 	for i, p := range d.Patterns {
 		if p.ID == "" || p.Count <= 0 || p.Count > MaxCount {
 			return fmt.Errorf("pattern %d: no id or a count of %d (want 1 to %d)", i, p.Count, MaxCount)
 		}
+		if ids[p.ID] {
+			return fmt.Errorf("pattern %d: id %q appears twice", i, p.ID)
+		}
+		ids[p.ID] = true
 	}
 	for i, h := range d.Hourly {
 		if h.Hour < 0 || h.Hour > 23 || bad(h.Findings) {
