@@ -270,6 +270,11 @@ func (d *Day) check() error {
 		}
 		ids[p.ID] = true
 	}
+	for i, sp := range d.Suppressed {
+		if bad(sp.Count) {
+			return fmt.Errorf("suppressed entry %d: count %d is out of range (0 to %d)", i, sp.Count, MaxCount)
+		}
+	}
 	for i, h := range d.Hourly {
 		if h.Hour < 0 || h.Hour > 23 || bad(h.Findings) {
 			return fmt.Errorf("hourly entry %d: hour %d, %d findings", i, h.Hour, h.Findings)
