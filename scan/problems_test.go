@@ -235,3 +235,64 @@ func TestTimesOutOfRange(t *testing.T) {
 		}
 	}
 }
+
+// spaces is an endless stream of JSON whitespace: a reader of it finds no
+// record, ever.
+type spaces struct{}
+
+func (spaces) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+// hugeGzip is a source with one endless gzip input: "[" and whitespace.
+type hugeGzip struct{}
+
+func (hugeGzip) String() string { return "huge.json.gz" }
+func (hugeGzip) Walk(ctx context.Context, fn func(ingest.Input) error) error {
+	return fn(ingest.Input{Name: "huge.json.gz", Size: -1, Open: func(ctx context.Context) (io.ReadCloser, error) {
+		pr, pw := io.Pipe()
+		go func() {
+			zw := gzip.NewWriter(pw)
+			zw.Write([]byte("["))
+			_, err := io.Copy(zw, spaces{})
+			pw.CloseWithError(err)
+		}()
+		return pr, nil
+	}})
+}
+
+// TestCancelInsideOneInput: canceling stops a scan inside one endless
+// gzip input that yields no record, with the partial result.
+func TestCancelInsideOneInput(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := new(Counters)
+	var canceled time.Time
+	go func() {
+		for c.Bytes.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // well inside the input
+		canceled = time.Now()
+		cancel()
+	}()
+	done := make(chan *Result, 1)
+	go func() {
+		res, err := Run(ctx, Config{Counters: c}, []ingest.Source{hugeGzip{}})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	select {
+	case res := <-done:
+		if res == nil || !res.Interrupted || res.Stats.SkippedCount != 0 {
+			t.Errorf("result %+v: want interrupted, with nothing named as skipped", res)
+		}
+		t.Logf("stopped %v after the cancel", time.Since(canceled))
+	case <-time.After(10 * time.Second): // a stuck read never returns; a working one in well under a second
+		t.Fatal("the scan did not stop when canceled")
+	}
+}
