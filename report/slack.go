@@ -30,7 +30,7 @@ func SlackMessage(d *Daily, fullReport string) ([]byte, error) {
 	if c.NoHistory() {
 		summary += " (no earlier days to compare with: every pattern counts as new)"
 	}
-	if n := len(d.Report.Stats.Skipped); n > 0 {
+	if n := d.Today.Skipped; n > 0 { // every one, named or only counted
 		summary += fmt.Sprintf("; %d inputs or records could not be read", n)
 	}
 	blocks := []map[string]any{

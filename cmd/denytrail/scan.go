@@ -404,7 +404,7 @@ func runPipeline(ctx context.Context, e *env, cfg scan.Config, sources []ingest.
 		// the partial report is written; the caller exits 130
 	case res.Unreadable:
 		return nil, &exitError{code: exitFailure, err: errors.New("no input could be read")}
-	case counters.Listed.Load() == 0 && len(res.Stats.Skipped) == 0 && !res.Interrupted && !anyAPI(sources):
+	case counters.Listed.Load() == 0 && res.Stats.SkippedCount == 0 && !res.Interrupted && !anyAPI(sources):
 		return nil, &exitError{code: exitFailure, err: noInputError(sources, cfg.Since, cfg.Until)}
 	}
 	ok = true
