@@ -14,5 +14,6 @@ func fileID(fi os.FileInfo) (id [2]uint64, ok bool) {
 	if !ok {
 		return id, false
 	}
-	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, true //nolint:unconvert // Dev and Ino differ in type across systems
+	// The conversions are needed where Dev or Ino is not a uint64.
+	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, true
 }
