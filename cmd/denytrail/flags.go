@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -189,19 +187,6 @@ func stdinPrompt(e *env) {
 	if isTerminal(e.stdin) {
 		fmt.Fprintf(e.stderr, "denytrail: reading CloudTrail records from standard input (end with Ctrl-D, cancel with Ctrl-C)\n")
 	}
-}
-
-// cancelableReader returns a reader of r whose Read returns ctx's error
-// as soon as ctx is done, even while a Read of r blocks (a terminal, a
-// pipe nobody writes to): r is read by a goroutine through a pipe.
-func cancelableReader(ctx context.Context, r io.Reader) io.Reader {
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := io.Copy(pw, r)
-		pw.CloseWithError(err) // nil: EOF
-	}()
-	context.AfterFunc(ctx, func() { pw.CloseWithError(context.Cause(ctx)) })
-	return pr
 }
 
 // isTerminal reports whether v is a terminal.

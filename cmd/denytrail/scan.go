@@ -331,7 +331,7 @@ func openSource(ctx context.Context, e *env, arg string, o *sourceOptions) (inge
 	switch {
 	case arg == "-":
 		stdinPrompt(e)
-		return ingest.Stdin(cancelableReader(ctx, e.stdin)), nil
+		return ingest.Stdin(e.stdin), nil // it stops a blocked read when ctx ends
 	case strings.HasPrefix(arg, "s3://"):
 		bucket, prefix, err := ingest.ParseS3URL(arg)
 		if err != nil {
