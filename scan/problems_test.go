@@ -281,6 +281,9 @@ func TestCancelInsideOneInput(t *testing.T) {
 	done := make(chan *Result, 1)
 	go func() {
 		res, err := Run(ctx, Config{Counters: c}, []ingest.Source{hugeGzip{}})
+		if res != nil {
+			defer res.Close()
+		}
 		if err != nil {
 			t.Error(err)
 		}
