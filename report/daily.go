@@ -218,21 +218,6 @@ func meanText(m float64) string {
 	return fmt.Sprintf("%.1f", m)
 }
 
-// remedies maps each pattern ID to the remediation of its first finding
-// that has one.
-func remedies(findings []classify.Finding) map[string]string {
-	m := map[string]string{}
-	for _, f := range findings {
-		if f.Remediation == "" {
-			continue
-		}
-		if id := classify.PatternKey(f); m[id] == "" {
-			m[id] = f.Remediation
-		}
-	}
-	return m
-}
-
 // hourly returns the findings per hour and layer, and the layers present
 // in report order.
 func hourly(day *history.Day) (counts [24]map[classify.Layer]int, totals [24]int, layers []classify.Layer) {
