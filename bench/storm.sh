@@ -81,11 +81,11 @@ for n in 5000 10000 20000 40000; do
 		for b in denytrail denytrail-base; do
 			[ -x "$out/$b" ] || continue
 			if [ "$b" = denytrail-base ] && ! grep -qw "$n" <<<"$base_sizes"; then continue; fi
-			read -r s m <<<"$(run "$out/$b" $f "$d")"
+			read -r s m <<<"$(run "$out/$b" "$f" "$d")"
 			per=$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", 1000*s/n}')
 			key=$b-$f
 			[ -n "${first[$key]:-}" ] || first[$key]=$per
-			printf "%-8s %-9s %-8s %9s %12s %9s %s\n" $n $f ${b#denytrail-} "$s" "$per" "$m" \
+			printf "%-8s %-9s %-8s %9s %12s %9s %s\n" "$n" "$f" "${b#denytrail-}" "$s" "$per" "$m" \
 				"$(awk -v a="$per" -v b="${first[$key]}" 'BEGIN{printf "%.2f", a/b}')"
 		done
 	done
@@ -105,7 +105,7 @@ if [ "$mem" = 1 ]; then
 	for f in table report; do
 		for b in denytrail denytrail-base; do
 			[ -x "$out/$b" ] || continue
-			read -r s m <<<"$(run "$out/$b" $f "$d")"
+			read -r s m <<<"$(run "$out/$b" "$f" "$d")"
 			printf "%-8s %-9s %-8s %9s %12s %9s\n" many $f ${b#denytrail-} "$s" - "$m"
 		done
 	done
