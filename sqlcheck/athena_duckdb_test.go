@@ -188,7 +188,7 @@ func TestAthenaSQLOnDuckDB(t *testing.T) {
 		{"half an hour, one account", time.Date(2026, 11, 26, 14, 20, 0, 0, time.UTC), time.Date(2026, 11, 26, 14, 50, 0, 0, time.UTC), []string{"444455556666"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := scan.Config{Filter: filter, Since: tc.since, Until: tc.until}
+			cfg := scan.Config{Filter: filter, Since: tc.since, Until: tc.until, KeepAll: true}
 			// The local scan reads the folders the query's partitions are.
 			var folders []ingest.Source
 			for _, a := range tc.accounts {
@@ -218,7 +218,17 @@ func TestAthenaSQLOnDuckDB(t *testing.T) {
 			if len(remote.Stats.Skipped) > 0 {
 				t.Fatalf("skipped: %v", remote.Stats.Skipped)
 			}
-			want, got := withoutOrigins(local.Findings), withoutOrigins(remote.Findings)
+			localAll, err := local.Collect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			remoteAll, err := remote.Collect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			local.Close()
+			remote.Close()
+			want, got := withoutOrigins(localAll), withoutOrigins(remoteAll)
 			if len(want) == 0 {
 				t.Fatal("no findings to compare")
 			}
