@@ -383,13 +383,22 @@ func (s *CloudTrailSource) nextPage(ctx context.Context, region string, pager *c
 		if err == nil {
 			return res, nil
 		}
-		if !isThrottle(err) || retries == s.retries {
+		// Throttles and dropped connections are worth another try; a
+		// client without the SDK's retries (or one that ran out of them)
+		// still loses no page to either.
+		if !(isThrottle(err) || isConnectionError(err)) || retries == s.retries || ctx.Err() != nil {
 			return nil, err
 		}
 		if err := sleep(ctx, s.backoff(retries)); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// isConnectionError reports whether err is a connection that dropped or
+// reset, which the SDK's retryer would retry too.
+func isConnectionError(err error) bool {
+	return retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
 }
 
 // retryBackoff is the wait before the source's own retry n (from 0) of a

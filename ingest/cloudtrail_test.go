@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -738,4 +739,42 @@ func benchLookupEvents(b *testing.B, rtt time.Duration) {
 	}
 	b.ReportMetric(rps/float64(runs*regions), "req/s/region")
 	b.ReportMetric(throttles/float64(runs), "throttles/op")
+}
+
+// A connection dropped mid-page costs no page, even for a client without
+// the SDK's retries: the source retries it as it does a throttle.
+func TestCloudTrailRetriesDroppedConnections(t *testing.T) {
+	t.Parallel()
+	fake := ctfake.New()
+	fake.SetRateLimit(100) // the retry, not the quota, is under test
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 2 { // the second page: hang up without an answer
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	f := &ctFake{fake, srv.URL}
+	since, until := ctWindow(time.Hour)
+	want := f.add(t, "d-1", 120, since, until)
+	src, err := NewCloudTrail(map[string]CloudTrailAPI{"d-1": dropOptions{ctfake.Client(srv.URL, "d-1")}},
+		CloudTrailOptions{Since: since, Until: until, RequestsPerSecond: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.retries = 3
+	src.backoff = func(int) time.Duration { return time.Millisecond }
+	res, err := ctWalk(t, context.Background(), src)
+	if err != nil || len(res.failed) > 0 {
+		t.Fatalf("Walk: %v, failed %+v", err, res.failed)
+	}
+	ctSameRecords(t, res.records, want)
+	if n.Load() < 4 {
+		t.Errorf("%d requests: the dropped page was not asked for again", n.Load())
+	}
 }
