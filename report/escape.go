@@ -204,7 +204,7 @@ func jsonSafe(b []byte) []byte {
 	i := 0
 	for i < len(b) {
 		r, size := utf8.DecodeRune(b[i:])
-		if r >= utf8.RuneSelf && termUnsafe(r) {
+		if jsonUnsafe(r) {
 			break
 		}
 		i += size
@@ -217,10 +217,10 @@ func jsonSafe(b []byte) []byte {
 	for i < len(b) {
 		r, size := utf8.DecodeRune(b[i:])
 		switch {
-		case r >= utf8.RuneSelf && termUnsafe(r) && r > 0xffff:
+		case jsonUnsafe(r) && r > 0xffff:
 			r1, r2 := utf16.EncodeRune(r)
 			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
-		case r >= utf8.RuneSelf && termUnsafe(r):
+		case jsonUnsafe(r):
 			out = fmt.Appendf(out, `\u%04x`, r)
 		default:
 			out = append(out, b[i:i+size]...)
@@ -228,4 +228,10 @@ func jsonSafe(b []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// jsonUnsafe reports whether jsonSafe escapes r: what a terminal would act
+// on beyond ASCII, and DEL, which encoding/json leaves raw.
+func jsonUnsafe(r rune) bool {
+	return r == 0x7f || (r >= utf8.RuneSelf && termUnsafe(r))
 }
