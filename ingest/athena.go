@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,7 +192,7 @@ func (s *AthenaSource) layout(ctx context.Context) (AthenaTableLayout, error) {
 	cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
 	defer cancel()
 	out, err := s.api.GetTableMetadata(cctx, &athena.GetTableMetadataInput{
-		CatalogName:  aws.String(cmpOr(s.opts.Catalog, "AwsDataCatalog")),
+		CatalogName:  aws.String(cmp.Or(s.opts.Catalog, "AwsDataCatalog")),
 		DatabaseName: aws.String(s.database),
 		TableName:    aws.String(s.table),
 		WorkGroup:    optional(s.opts.Workgroup),
@@ -214,7 +215,7 @@ func layoutOf(t *types.TableMetadata) AthenaTableLayout {
 		col := aws.ToString(k.Name)
 		switch lc := strings.ToLower(col); {
 		case param(col, "type") == "date" || (lc == "timestamp" && param(col, "type") == ""):
-			layout, ok := goDateLayout(cmpOr(param(col, "format"), "yyyy/MM/dd"))
+			layout, ok := goDateLayout(cmp.Or(param(col, "format"), "yyyy/MM/dd"))
 			if ok {
 				l.DateColumn, l.DateFormat = col, layout
 			}
@@ -251,7 +252,7 @@ func (s *AthenaSource) start(ctx context.Context, sql string) (string, error) {
 	in := &athena.StartQueryExecutionInput{
 		QueryString: aws.String(sql),
 		QueryExecutionContext: &types.QueryExecutionContext{
-			Catalog:  aws.String(cmpOr(s.opts.Catalog, "AwsDataCatalog")),
+			Catalog:  aws.String(cmp.Or(s.opts.Catalog, "AwsDataCatalog")),
 			Database: aws.String(s.database),
 		},
 		WorkGroup: optional(s.opts.Workgroup),
@@ -308,7 +309,7 @@ func (s *AthenaSource) wait(ctx context.Context, id string) error {
 			if e := qe.Status.AthenaError; e != nil && reason == "" {
 				reason = aws.ToString(e.ErrorMessage)
 			}
-			return fmt.Errorf("%s: query %s failed: %s%s: %w", s, id, cmpOr(reason, "Athena gave no reason"), failureHint(reason), errQueryEnded)
+			return fmt.Errorf("%s: query %s failed: %s%s: %w", s, id, cmp.Or(reason, "Athena gave no reason"), failureHint(reason), errQueryEnded)
 		case types.QueryExecutionStateCancelled:
 			return fmt.Errorf("%s: query %s was cancelled (in the console, by StopQueryExecution, or by the workgroup's limits): %w", s, id, errQueryEnded)
 		}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -180,11 +181,11 @@ func (q AthenaQuery) SQL() (string, error) {
 		}
 	}
 	if len(q.Accounts) > 0 {
-		col := cmpOr(l.AccountColumn, "recipientaccountid")
+		col := cmp.Or(l.AccountColumn, "recipientaccountid")
 		where = append(where, inList(quoteIdent(col), q.Accounts))
 	}
 	if len(q.Regions) > 0 {
-		col := cmpOr(l.RegionColumn, "awsregion")
+		col := cmp.Or(l.RegionColumn, "awsregion")
 		where = append(where, inList(quoteIdent(col), q.Regions))
 	}
 	// CloudTrail writes eventTime as 2006-01-02T15:04:05Z, so the strings
@@ -286,13 +287,6 @@ func validIdent(s string) error {
 		}
 	}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // AthenaRecord rebuilds the CloudTrail record of one result row: values
