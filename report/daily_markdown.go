@@ -154,7 +154,7 @@ func markdownRead(w *stickyWriter, d *Daily) {
 		mdItem(w, "Source: "+s)
 	}
 	w.printf("- Read: %s (%s), %s, %s kept\n",
-		plural(st.Inputs, "input", "inputs"), humanBytes(st.Bytes),
+		plural(st.Inputs, "input", "inputs"), HumanBytes(st.Bytes),
 		plural(st.Records, "record", "records"),
 		plural(st.Failed, "failed call", "failed calls"))
 	w.printf("- Time range: %s\n", mdEscape(windowText(st)))

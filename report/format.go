@@ -269,8 +269,8 @@ func warnings(r *Report) []string {
 	return []string{w}
 }
 
-// humanBytes formats n as a short size with a binary unit.
-func humanBytes(n int64) string {
+// HumanBytes formats n as a short size with a binary unit (1.5 MiB).
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

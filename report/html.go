@@ -161,7 +161,7 @@ func newHTMLPage(d *Daily) htmlPage {
 		JumpRule: fmt.Sprintf("At least %d times the daily mean of the compared days, and %d more.", history.JumpFactor, history.JumpMinIncrease),
 		Chart:    newHTMLChart(d.Today),
 		ReadLine: fmt.Sprintf("%s (%s), %s, %s kept",
-			plural(d.Report.Stats.Inputs, "input", "inputs"), humanBytes(d.Report.Stats.Bytes),
+			plural(d.Report.Stats.Inputs, "input", "inputs"), HumanBytes(d.Report.Stats.Bytes),
 			plural(d.Report.Stats.Records, "record", "records"),
 			plural(d.Report.Stats.Failed, "failed call", "failed calls")),
 		Window:    htmlText(windowText(d.Report.Stats)),

@@ -33,7 +33,7 @@ func renderMarkdown(w *stickyWriter, r *Report, o Options) {
 		}
 	}
 	w.printf("- Read: %s (%s), %s, %s kept\n",
-		plural(st.Inputs, "input", "inputs"), humanBytes(st.Bytes),
+		plural(st.Inputs, "input", "inputs"), HumanBytes(st.Bytes),
 		plural(st.Records, "record", "records"),
 		plural(st.Failed, "failed call", "failed calls"))
 	w.printf("- Time range: %s\n", mdEscape(windowText(st)))

@@ -217,7 +217,7 @@ func renderTable(w *stickyWriter, r *Report, o Options) {
 		t.printf("\n")
 	}
 	t.pack(2, seg{text: "read " + plural(int64(len(st.Sources)), "source", "sources") + ","},
-		seg{text: plural(st.Inputs, "input", "inputs") + " (" + humanBytes(st.Bytes) + "),", tight: true},
+		seg{text: plural(st.Inputs, "input", "inputs") + " (" + HumanBytes(st.Bytes) + "),", tight: true},
 		seg{text: plural(st.Records, "record", "records") + ",", tight: true},
 		seg{text: plural(st.Failed, "failed call", "failed calls") + " kept;", tight: true},
 		seg{text: "time range " + windowText(st), tight: true})

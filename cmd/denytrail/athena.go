@@ -14,6 +14,7 @@ import (
 
 	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/ingest"
+	"github.com/denytrail/denytrail/report"
 )
 
 // athenaFlags are the settings of athena:// sources.
@@ -90,22 +91,9 @@ func athenaProgress(progress, stderr io.Writer, name string) func(ingest.AthenaP
 		}
 		if p.State == "SUCCEEDED" && stderr != nil {
 			fmt.Fprintf(stderr, "%s: query %s scanned %s, about $%.4f at $%.0f per TB (10 MB minimum)\n",
-				name, p.QueryID, humanBytes(p.DataScanned), p.Cost(), ingest.AthenaPricePerTB)
+				name, p.QueryID, report.HumanBytes(p.DataScanned), p.Cost(), ingest.AthenaPricePerTB)
 		}
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, exp := float64(n), 0
-	for v >= unit && exp < 4 {
-		v /= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", v, "kMGT"[exp-1])
 }
 
 func newAthenaCmd(e *env) *cobra.Command {
