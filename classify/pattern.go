@@ -103,3 +103,21 @@ func Patterns(findings []Finding) []Pattern {
 	}
 	return s.Patterns()
 }
+
+// Observe widens [*first, *last] to hold t (a zero t changes nothing) and
+// adds id to ids when it is new and ids holds fewer than limit: what a
+// group of findings (a pattern, an incident) keeps of each member.
+func Observe(first, last *time.Time, ids []string, t time.Time, id string, limit int) []string {
+	if !t.IsZero() {
+		if first.IsZero() || t.Before(*first) {
+			*first = t
+		}
+		if t.After(*last) {
+			*last = t
+		}
+	}
+	if len(ids) < limit && !slices.Contains(ids, id) {
+		ids = append(ids, id)
+	}
+	return ids
+}

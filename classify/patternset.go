@@ -32,17 +32,7 @@ func (s *PatternSet) Add(f *Finding) {
 		s.byID[id] = p
 	}
 	p.Count++
-	if t := f.EventTime; !t.IsZero() {
-		if p.FirstSeen.IsZero() || t.Before(p.FirstSeen) {
-			p.FirstSeen = t
-		}
-		if t.After(p.LastSeen) {
-			p.LastSeen = t
-		}
-	}
-	if len(p.Examples) < maxExamples && !slices.Contains(p.Examples, f.EventID) {
-		p.Examples = append(p.Examples, f.EventID)
-	}
+	p.Examples = Observe(&p.FirstSeen, &p.LastSeen, p.Examples, f.EventTime, f.EventID, maxExamples)
 }
 
 // Len is the number of patterns.

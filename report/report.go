@@ -199,17 +199,7 @@ func (b *Builder) Add(f classify.Finding) {
 	if i, ok := b.incidents[key]; ok {
 		inc := &b.incs[i]
 		inc.Count++
-		if t := f.EventTime; !t.IsZero() {
-			if inc.FirstSeen.IsZero() || t.Before(inc.FirstSeen) {
-				inc.FirstSeen = t
-			}
-			if t.After(inc.LastSeen) {
-				inc.LastSeen = t
-			}
-		}
-		if len(inc.SampleEventIDs) < maxSampleEventIDs && !slices.Contains(inc.SampleEventIDs, f.EventID) {
-			inc.SampleEventIDs = append(inc.SampleEventIDs, f.EventID)
-		}
+		inc.SampleEventIDs = classify.Observe(&inc.FirstSeen, &inc.LastSeen, inc.SampleEventIDs, f.EventTime, f.EventID, maxSampleEventIDs)
 	} else if b.limit < 0 || len(b.incs) < b.limit {
 		b.incidents[key] = len(b.incs)
 		b.incs = append(b.incs, Incident{Finding: f, Count: 1, FirstSeen: f.EventTime, LastSeen: f.EventTime,
