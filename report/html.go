@@ -238,14 +238,7 @@ func newHTMLAction(p classify.Pattern, n patternNote) htmlAction {
 		if c.Line == "" {
 			continue
 		}
-		label := "Check"
-		if c.Kind == classify.Fix {
-			label = "Fix"
-		}
-		if c.Summary != "" {
-			label += ": " + c.Summary
-		}
-		a.Commands = append(a.Commands, htmlCommand{Label: htmlText(label), Line: htmlText(c.Line)})
+		a.Commands = append(a.Commands, htmlCommand{Label: htmlText(commandLabel(c, nil)), Line: htmlText(c.Line)})
 	}
 	return a
 }

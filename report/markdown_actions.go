@@ -42,14 +42,7 @@ func markdownActions(w *stickyWriter, ps []classify.Pattern, notes map[string]pa
 			if c.Line == "" {
 				continue
 			}
-			label := "Check"
-			if c.Kind == classify.Fix {
-				label = "Fix"
-			}
-			if c.Summary != "" {
-				label += ": " + mdEscape(c.Summary)
-			}
-			w.printf("%s\n\n", label)
+			w.printf("%s\n\n", commandLabel(c, mdEscape))
 			mdCodeBlock(w, termEscape(c.Line))
 		}
 		if o.Explain != nil {
@@ -108,4 +101,20 @@ func blockedBy(ps []classify.Pattern) string {
 		parts = append(parts, layerName(g.layer)+" "+strconv.Itoa(g.findings))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// commandLabel is the label a report puts over a command: "Check" or
+// "Fix", then its summary passed through esc (nil: as it is).
+func commandLabel(c classify.Command, esc func(string) string) string {
+	label := "Check"
+	if c.Kind == classify.Fix {
+		label = "Fix"
+	}
+	if c.Summary == "" {
+		return label
+	}
+	if esc == nil {
+		return label + ": " + c.Summary
+	}
+	return label + ": " + esc(c.Summary)
 }
