@@ -3,6 +3,7 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -60,11 +61,14 @@ func splitKey(rec []byte) (origin string, raw []byte, err error) {
 
 // flow holds the state of the findings flow of one scan.
 type flow struct {
-	cfg     *Config
-	engine  *classify.Engine
-	sorter  *extsort.Sorter
-	builder *report.Builder
-	key     []byte
+	cfg      *Config
+	engine   *classify.Engine
+	sorter   *extsort.Sorter
+	builder  *report.Builder
+	key      []byte
+	grace    time.Duration // see cancelGrace
+	last     time.Time     // the event time of the last finding emitted
+	reported int64         // the records of the findings emitted
 
 	// integrity, with Config.Verify, sets each finding's Integrity.
 	integrity func(*classify.Finding)
@@ -86,6 +90,7 @@ func newFlow(cfg *Config) (*flow, error) {
 		cfg:     cfg,
 		sorter:  extsort.New(cfg.TempDir, cfg.SortBudget, bytes.Compare),
 		builder: report.NewBuilder(cfg.Limit),
+		grace:   cancelGrace,
 	}
 	fl.engine = classify.NewEngine(classify.EngineConfig{Window: cfg.Window, Lateness: time.Second}, fl.emit)
 	if cfg.KeepAll {
@@ -113,32 +118,63 @@ func (fl *flow) add(it item) error {
 	return fl.sorter.Add(fl.key)
 }
 
+// cancelGrace is how long the correlation of what was read goes on once
+// the scan is canceled: long enough to finish a small scan, short enough
+// that an interrupted large one stops within a second.
+const cancelGrace = 500 * time.Millisecond
+
 // finish runs the sorted records through the engine; afterwards the
-// builder holds the report and fl.all every finding.
-func (fl *flow) finish() error {
+// builder holds the report and fl.all every finding. When ctx is canceled
+// it goes on for fl.grace at most, then stops taking records and emits
+// what the engine holds: the findings are those of the records up to some
+// event time, each complete, and it returns a note saying how many of the
+// failed records it reported.
+func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, error) {
 	defer fl.sorter.Close()
+	var n int
+	var stop time.Time // when a canceled scan stops correlating
+	cut := false
 	for rec, err := range fl.sorter.All() {
 		if err != nil {
-			return fmt.Errorf("scan: sort failed records: %w", err)
+			return nil, fmt.Errorf("scan: sort failed records: %w", err)
+		}
+		if n%64 == 0 && ctx.Err() != nil {
+			if stop.IsZero() {
+				stop = time.Now().Add(fl.grace)
+			}
+			if !time.Now().Before(stop) {
+				cut = true
+				break
+			}
 		}
 		origin, raw, err := splitKey(rec)
 		if err != nil {
-			return fmt.Errorf("scan: sort failed records: %w", err)
+			return nil, fmt.Errorf("scan: sort failed records: %w", err)
 		}
 		ev, err := classify.Parse(raw)
 		if err != nil {
-			return fmt.Errorf("scan: %s: parse again: %w", origin, err) // it parsed once
+			return nil, fmt.Errorf("scan: %s: parse again: %w", origin, err) // it parsed once
 		}
 		fl.engine.Add(ev, classify.Judge(ev), origin)
+		n++
 	}
 	fl.engine.Close()
+	var note *report.Problem
+	if cut {
+		note = &report.Problem{Input: "scan", Reason: fmt.Sprintf(
+			"interrupted while correlating the failed records in event-time order: reported %d of the %d read",
+			fl.reported, failed)}
+		if t := fl.last; !t.IsZero() {
+			note.Reason += ", those up to " + t.UTC().Format(time.RFC3339)
+		}
+	}
 	fl.builder.Each(fl.engine.Attach)
 	if fl.w != nil {
 		if err := cmpErr(fl.err, fl.w.Flush()); err != nil {
-			return fmt.Errorf("scan: keep findings: %w", err)
+			return nil, fmt.Errorf("scan: keep findings: %w", err)
 		}
 	}
-	return nil
+	return note, nil
 }
 
 func cmpErr(a, b error) error {
@@ -150,6 +186,8 @@ func cmpErr(a, b error) error {
 
 // emit takes a finding from the engine, in event-time order.
 func (fl *flow) emit(f classify.Finding) {
+	fl.last = f.EventTime
+	fl.reported += int64(max(1, len(f.Records)))
 	if fl.cfg.Suppress != nil && fl.cfg.Suppress.Suppress(&f) {
 		return // counted per rule, not reported
 	}

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/denytrail/denytrail/classify"
 	"github.com/denytrail/denytrail/ingest"
 	"github.com/denytrail/denytrail/report"
 )
@@ -108,5 +110,107 @@ func TestStormThroughTheSort(t *testing.T) {
 		if _, err := res.Collect(); err == nil || !strings.Contains(err.Error(), "closed") {
 			t.Errorf("All after Close: %v", err)
 		}
+	}
+}
+
+// errAfter is a context canceled after its Err was asked calls times.
+type errAfter struct {
+	context.Context
+	calls int
+}
+
+func (c *errAfter) Err() error {
+	if c.calls--; c.calls < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// stormFlow is a findings flow fed the records of stormArchives(n).
+func stormFlow(t *testing.T, n int) *flow {
+	t.Helper()
+	cfg := &Config{KeepAll: true, TempDir: t.TempDir(), SortBudget: 16 << 10}
+	fl, err := newFlow(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fl.close() })
+	uploads, keys := stormArchives(n)
+	for _, fsys := range []fstest.MapFS{uploads, keys} {
+		for name, f := range fsys {
+			var doc struct{ Records []json.RawMessage }
+			if err := json.Unmarshal(f.Data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for i, raw := range doc.Records {
+				ev, err := classify.Parse(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := fl.add(item{ev: ev, origin: fmt.Sprintf("%s#%d", name, i), raw: raw}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return fl
+}
+
+// TestFinishStopsWhenCanceled: a canceled scan stops correlating once its
+// grace is over, and what it reports is the findings of a full scan up to
+// some event time, each complete, with a note saying so.
+func TestFinishStopsWhenCanceled(t *testing.T) {
+	full := stormFlow(t, 2400)
+	if note, err := full.finish(context.Background(), 4800); err != nil || note != nil {
+		t.Fatalf("finish: %v, %v", note, err)
+	}
+	want, err := (&Result{flow: full}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Canceled before the first record, with no grace: nothing reported.
+	fl := stormFlow(t, 2400)
+	fl.grace = 0
+	note, err := fl.finish(&errAfter{Context: context.Background()}, 4800)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if note == nil || note.Reason != "interrupted while correlating the failed records in event-time order: reported 0 of the 4800 read" {
+		t.Fatalf("note = %+v", note)
+	}
+
+	// Canceled midway: a prefix of the full scan's findings (and those of
+	// the records the engine held, complete).
+	fl = stormFlow(t, 2400)
+	fl.grace = 0
+	if note, err = fl.finish(&errAfter{Context: context.Background(), calls: 50}, 4800); err != nil {
+		t.Fatal(err)
+	}
+	got, err := (&Result{flow: fl}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || len(got) >= len(want) {
+		t.Fatalf("%d findings of %d reported, want some but not all", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].EventID != want[i].EventID || len(got[i].Related) != 1 || got[i].Related[0] != want[i].Related[0] {
+			t.Fatalf("finding %d: %s %v, want %s %v", i, got[i].EventID, got[i].Related, want[i].EventID, want[i].Related)
+		}
+	}
+	last := got[len(got)-1].EventTime.UTC().Format(time.RFC3339)
+	if wantNote := fmt.Sprintf("reported %d of the 4800 read, those up to %s", 2*len(got), last); note == nil || !strings.HasSuffix(note.Reason, wantNote) {
+		t.Errorf("note = %+v, want it to end %q", note, wantNote)
+	}
+
+	// A grace long enough for the rest: everything, no note.
+	fl = stormFlow(t, 2400)
+	fl.grace = time.Hour
+	if note, err = fl.finish(&errAfter{Context: context.Background()}, 4800); err != nil || note != nil {
+		t.Fatalf("finish with grace: %v, %v", note, err)
+	}
+	if got, _ := (&Result{flow: fl}).Collect(); len(got) != len(want) {
+		t.Errorf("%d findings with a long grace, want %d", len(got), len(want))
 	}
 }

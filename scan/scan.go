@@ -94,7 +94,9 @@ type Result struct {
 	// Report holds the patterns, exact counts and a bounded sample of the
 	// findings; All yields every one.
 	Report *report.Report
-	// Interrupted is set when ctx was canceled before every input was read.
+	// Interrupted is set when ctx was canceled before every input was read
+	// or every failed record read was reported; a note in Stats.Notes
+	// says how far the correlation got when it was cut short.
 	Interrupted bool
 	// Unreadable is set when no source could be read at all.
 	Unreadable bool
@@ -218,8 +220,9 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		status, verified = cfg.Verify.Finish(ctx)
 		fl.integrity = integrityOf(status)
 	}
+	var cut *report.Problem
 	if err == nil {
-		err = fl.finish()
+		cut, err = fl.finish(ctx, s.failed.Load())
 	}
 	if err != nil {
 		fl.close()
@@ -243,6 +246,9 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		st.Notes = []report.Problem{}
 	}
 	st.Integrity = verified
+	if cut != nil {
+		st.Notes = append(st.Notes, *cut)
+	}
 	return &Result{
 		Stats:       st,
 		Report:      fl.builder.Report(st),
