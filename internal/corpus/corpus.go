@@ -5,6 +5,7 @@
 package corpus
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,9 +14,22 @@ import (
 // Dir returns the corpus directory, or skips t when it is absent.
 func Dir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	c, err := Lookup()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c == "" {
+		t.Skip("no shared corpus at ../shared/corpus beside the module (a fresh clone has none)")
+	}
+	return c
+}
+
+// Lookup returns the corpus directory, or "" when it is absent: for fuzz
+// targets, which seed from the corpus when it is there and run without it.
+func Lookup() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -23,13 +37,13 @@ func Dir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("corpus: no go.mod above the test's directory")
+			return "", errors.New("corpus: no go.mod above the test's directory")
 		}
 		dir = parent
 	}
 	c := filepath.Join(dir, "..", "shared", "corpus")
 	if _, err := os.Stat(c); err != nil {
-		t.Skipf("no shared corpus at %s (a fresh clone has none): %v", c, err)
+		return "", nil
 	}
-	return c
+	return c, nil
 }
