@@ -42,17 +42,6 @@ func BenchmarkIsS3DataEvent(b *testing.B) {
 	}
 }
 
-func BenchmarkParse(b *testing.B) {
-	_, hit := benchRecords(b)
-	b.SetBytes(int64(len(hit)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Parse(hit); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkJudge(b *testing.B) {
 	_, hit := benchRecords(b)
 	e := mustParse(b, hit)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one CloudTrail record, typed as far as classification needs.
@@ -132,10 +133,6 @@ type TLSDetails struct {
 	ClientProvidedHostHeader string `json:"clientProvidedHostHeader"`
 }
 
-// eventAlias has Event's fields without its methods, so that the wire
-// struct in Parse can embed it and shadow the fields that need tolerance.
-type eventAlias Event
-
 // Parse decodes one CloudTrail record. It is tolerant of what real exports
 // carry: extra keys (@timestamp, p_*), eventTime with a space instead of
 // "T", with or without fraction and zone, or as epoch seconds or
@@ -145,6 +142,10 @@ type eventAlias Event
 // unparsable eventTime (a missing one is taken from a logstash @timestamp
 // when there is one): the event is kept, not lost. Parse fails only when
 // raw is not a single valid JSON object.
+//
+// Keys match as encoding/json matches them (exactly, else ignoring case);
+// a repeated key decodes again into the same field. Parse reads raw once,
+// validating all of it and decoding only the fields Event holds.
 //
 // errorCode counts only under that exact key (encoding/json would also
 // accept "ErrorCode" or escaped spellings), so that Filter.MayMatch, which
@@ -158,33 +159,21 @@ func Parse(raw []byte) (*Event, error) {
 		return nil, fmt.Errorf("record is not a JSON object: it starts with %q", start[0])
 	}
 	e := new(Event)
-	w := struct {
-		*eventAlias
-		EventTime       json.RawMessage `json:"eventTime"`
-		Timestamp       json.RawMessage `json:"@timestamp"`
-		ReadOnly        flexBool        `json:"readOnly"`
-		ManagementEvent flexBool        `json:"managementEvent"`
-	}{eventAlias: (*eventAlias)(e)}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return nil, fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
-		case errors.As(err, &te):
-			// encoding/json skips the field and decodes the rest.
-			// Only the first mistyped field is reported.
-			e.Warnings = append(e.Warnings, fmt.Sprintf("field %s: unexpected JSON %s, left empty (the first such field; others may follow)", te.Field, te.Value))
-		default:
-			return nil, fmt.Errorf("invalid JSON: %w", err)
-		}
+	d := decoder{data: raw}
+	var f eventFields
+	d.event(e, &f)
+	if err := d.end(); err != nil {
+		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.err.Offset, err)
 	}
-	e.ReadOnly, e.ManagementEvent = bool(w.ReadOnly), bool(w.ManagementEvent)
-	e.EventTimeRaw, e.EventTime = parseTime(w.EventTime)
+	if d.mistypedField != "" {
+		// Only the first mistyped field is reported, as encoding/json did.
+		e.Warnings = append(e.Warnings, fmt.Sprintf("field %s: unexpected JSON %s, left empty (the first such field; others may follow)", d.mistypedField, d.mistypedKind))
+	}
+	e.EventTimeRaw, e.EventTime = parseTime(f.eventTime)
 	if e.EventTime.IsZero() {
-		if len(w.EventTime) == 0 || string(w.EventTime) == "null" {
+		if len(f.eventTime) == 0 || string(f.eventTime) == "null" {
 			// Logstash exports move eventTime into @timestamp.
-			if raw, t := parseTime(w.Timestamp); !t.IsZero() {
+			if raw, t := parseTime(f.timestamp); !t.IsZero() {
 				e.EventTimeRaw, e.EventTime = raw, t
 				e.Warnings = append(e.Warnings, "eventTime: missing, @timestamp used instead")
 			} else {
@@ -243,7 +232,7 @@ func leadText(from, to time.Time) string {
 // UTC) or a number of epoch seconds or milliseconds. It returns the text as
 // written and the time in UTC, zero when unparsable or outside years 0001
 // to 9999.
-func parseTime(v json.RawMessage) (string, time.Time) {
+func parseTime(v []byte) (string, time.Time) {
 	raw, t := parseTimeAny(v)
 	if t.Before(minEventTime) || t.After(maxEventTime) {
 		return raw, time.Time{}
@@ -251,7 +240,7 @@ func parseTime(v json.RawMessage) (string, time.Time) {
 	return raw, t
 }
 
-func parseTimeAny(v json.RawMessage) (string, time.Time) {
+func parseTimeAny(v []byte) (string, time.Time) {
 	if len(v) == 0 || string(v) == "null" {
 		return "", time.Time{}
 	}
@@ -266,9 +255,10 @@ func parseTimeAny(v json.RawMessage) (string, time.Time) {
 		}
 		return s, time.Unix(int64(f), 0).UTC()
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		return string(v), time.Time{}
+	// v is a valid JSON string: Parse validated it.
+	s := string(v[1 : len(v)-1])
+	if containsBackslash(v) || !utf8.ValidString(s) {
+		s = string(unquote(nil, v[1:len(v)-1]))
 	}
 	t := strings.TrimSpace(s)
 	for _, layout := range timeLayouts {
@@ -285,19 +275,6 @@ func parseTimeAny(v json.RawMessage) (string, time.Time) {
 		}
 	}
 	return s, time.Time{}
-}
-
-// flexBool decodes true, false, "true", "false" and null.
-type flexBool bool
-
-func (b *flexBool) UnmarshalJSON(data []byte) error {
-	switch strings.ToLower(strings.Trim(string(data), `"`)) {
-	case "true":
-		*b = true
-	default:
-		*b = false
-	}
-	return nil
 }
 
 // flexString decodes a string, an array of strings (joined with ","), or a
@@ -337,101 +314,23 @@ func (s *flexString) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// objectBytes returns the JSON object in data: data itself, or the object a
-// JSON string holds (some exports stringify nested objects). It returns nil
-// for null, and a problem for anything else.
-func objectBytes(data []byte) (obj []byte, problem string) {
-	data = bytes.TrimSpace(data)
-	switch {
-	case len(data) == 0 || string(data) == "null":
-		return nil, ""
-	case data[0] == '{':
-		return data, ""
-	case data[0] == '"':
-		var s string
-		if json.Unmarshal(data, &s) == nil {
-			if t := strings.TrimSpace(s); t == "" || t == "null" {
-				return nil, ""
-			} else if t[0] == '{' && json.Valid([]byte(t)) {
-				return []byte(t), ""
-			}
-		}
-		return nil, "a string that does not hold a JSON object, ignored"
-	default:
-		return nil, fmt.Sprintf("a JSON %s, not an object, ignored", jsonKind(data[0]))
-	}
-}
-
-// jsonKind names the JSON type a value starting with c has.
-func jsonKind(c byte) string {
-	switch {
-	case c == '[':
-		return "array"
-	case c == '"':
-		return "string"
-	case c == 't' || c == 'f':
-		return "boolean"
-	default:
-		return "number"
-	}
-}
-
-// UnmarshalJSON keeps the object as logged and reads the typed parameters.
-// It never fails: an unreadable value is noted for Event.Warnings.
+// UnmarshalJSON reads requestParameters as Parse does: the object as
+// logged (or an object a JSON string holds) and the typed parameters. It
+// fails only on invalid JSON; an unreadable value is noted for
+// Event.Warnings.
 func (p *RequestParameters) UnmarshalJSON(data []byte) error {
-	*p = RequestParameters{}
-	obj, problem := objectBytes(data)
-	if obj == nil {
-		p.problem = problem
-		return nil
-	}
-	var w struct {
-		BucketName           flexString            `json:"bucketName"`
-		Key                  flexString            `json:"key"`
-		ACL                  flexString            `json:"x-amz-acl"`
-		SSE                  flexString            `json:"x-amz-server-side-encryption"`
-		SSEKMSKeyID          flexString            `json:"x-amz-server-side-encryption-aws-kms-key-id"`
-		SSECustomerAlgorithm flexString            `json:"x-amz-server-side-encryption-customer-algorithm"`
-		KeyID                flexString            `json:"keyId"`
-		EncryptionContext    map[string]flexString `json:"encryptionContext"`
-	}
-	if err := json.Unmarshal(obj, &w); err != nil {
-		// Only encryptionContext can mistype here (flexString never fails).
-		p.problem = "encryptionContext is not an object, ignored"
-	}
-	p.Raw = append(json.RawMessage(nil), obj...)
-	p.BucketName, p.Key, p.ACL = string(w.BucketName), string(w.Key), string(w.ACL)
-	p.SSE, p.SSEKMSKeyID, p.SSECustomerAlgorithm = string(w.SSE), string(w.SSEKMSKeyID), string(w.SSECustomerAlgorithm)
-	p.KeyID = string(w.KeyID)
-	if len(w.EncryptionContext) > 0 {
-		p.EncryptionContext = make(map[string]string, len(w.EncryptionContext))
-		for k, v := range w.EncryptionContext {
-			p.EncryptionContext[k] = string(v)
-		}
-	}
-	return nil
+	d := decoder{data: data}
+	d.requestParameters(p)
+	return d.end()
 }
 
-// UnmarshalJSON reads the typed fields; values of other types (byte
-// counts, nested objects) are ignored. It never fails.
+// UnmarshalJSON reads the typed fields as Parse does; values of other
+// types (byte counts, nested objects) are ignored. It fails only on
+// invalid JSON.
 func (a *AdditionalEventData) UnmarshalJSON(data []byte) error {
-	*a = AdditionalEventData{}
-	obj, problem := objectBytes(data)
-	if obj == nil {
-		a.problem = problem
-		return nil
-	}
-	var w struct {
-		AuthenticationMethod flexString `json:"AuthenticationMethod"`
-		SignatureVersion     flexString `json:"SignatureVersion"`
-		CipherSuite          flexString `json:"CipherSuite"`
-		XAmzID2              flexString `json:"x-amz-id-2"`
-		VPCEndpointID        flexString `json:"vpcEndpointId"`
-	}
-	_ = json.Unmarshal(obj, &w) // flexString never fails; obj is valid JSON
-	a.AuthenticationMethod, a.SignatureVersion = string(w.AuthenticationMethod), string(w.SignatureVersion)
-	a.CipherSuite, a.XAmzID2, a.VPCEndpointID = string(w.CipherSuite), string(w.XAmzID2), string(w.VPCEndpointID)
-	return nil
+	d := decoder{data: data}
+	d.additionalEventData(a)
+	return d.end()
 }
 
 // Failed reports whether the call failed: the record has an errorCode.
