@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bytes"
 	"strconv"
 	"unicode"
 	"unicode/utf16"
@@ -159,12 +160,18 @@ func (d *decoder) str() (s []byte, esc, high bool) {
 	data := d.data
 	start := d.i + 1
 	i := start
+	var or byte // every plain byte ORed: its high bit says one is not ASCII
 	for i < len(data) {
 		c := data[i]
+		if plain[c] {
+			or |= c
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
 			d.i = i + 1
-			return data[start:i], esc, high
+			return data[start:i], esc, or >= utf8.RuneSelf
 		case c == '\\':
 			esc = true
 			i++
@@ -188,19 +195,23 @@ func (d *decoder) str() (s []byte, esc, high bool) {
 				d.fail(i, "in string escape code")
 				return nil, false, false
 			}
-		case c < 0x20:
+		default: // a control character
 			d.fail(i, "in string literal")
 			return nil, false, false
-		default:
-			if c >= utf8.RuneSelf {
-				high = true
-			}
-			i++
 		}
 	}
 	d.eof()
 	return nil, false, false
 }
+
+// plain marks the bytes a string holds as they are: not a quote, a
+// backslash or a control character.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -593,7 +604,7 @@ func (d *decoder) skipJoin(join *[]byte) {
 				switch {
 				case c == '"':
 					s := d.data[start+1 : d.i-1]
-					if containsBackslash(s) {
+					if bytes.IndexByte(s, '\\') >= 0 {
 						*join = unquote(*join, s)
 					} else {
 						*join = append(*join, s...)
@@ -628,15 +639,6 @@ func (d *decoder) skipJoin(join *[]byte) {
 			inObject = inObject[:top]
 		}
 	}
-}
-
-func containsBackslash(s []byte) bool {
-	for _, c := range s {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
 }
 
 // span skips the value at d.i and returns it as written.

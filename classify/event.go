@@ -257,7 +257,7 @@ func parseTimeAny(v []byte) (string, time.Time) {
 	}
 	// v is a valid JSON string: Parse validated it.
 	s := string(v[1 : len(v)-1])
-	if containsBackslash(v) || !utf8.ValidString(s) {
+	if bytes.IndexByte(v, '\\') >= 0 || !utf8.ValidString(s) {
 		s = string(unquote(nil, v[1:len(v)-1]))
 	}
 	t := strings.TrimSpace(s)
