@@ -18,7 +18,7 @@ import (
 // (the same eventID delivered twice, or one delivery per account sharing a
 // sharedEventID).
 type call struct {
-	recs   []Finding // the deliveries, each judged alone
+	recs   []Record  // the deliveries, each judged alone
 	t      time.Time // the call's event time
 	minID  string    // the smallest event ID of recs, the call's name in tie-breaks
 	upload bool      // a denied upload S3 may have failed for KMS's sake
@@ -31,24 +31,24 @@ type call struct {
 }
 
 // newCall starts a call with its first record.
-func newCall(r Finding) *call {
-	c := &call{t: r.EventTime, minID: r.EventID}
+func newCall(r Record) *call {
+	c := &call{t: r.t, minID: r.d.id}
 	c.add(r)
 	return c
 }
 
 // add appends a delivery of the call.
-func (c *call) add(r Finding) {
+func (c *call) add(r Record) {
 	c.recs = append(c.recs, r)
-	c.minID = min(c.minID, r.EventID)
-	if isUpload(&r) {
+	c.minID = min(c.minID, r.d.id)
+	if r.upload {
 		c.upload = true
 	}
-	if r.rec.viaS3 {
+	if r.viaS3 {
 		c.viaS3 = true
 	}
-	if c.corr == "" && (c.upload || c.viaS3) && r.Principal != "" && r.Bucket != "" {
-		c.corr = r.Principal + "\x00" + r.Bucket
+	if c.corr == "" && (c.upload || c.viaS3) && r.d.principal != "" && r.d.bucket != "" {
+		c.corr = r.d.principal + "\x00" + r.d.bucket
 	}
 }
 
@@ -57,7 +57,7 @@ func (c *call) id() string { return c.minID }
 
 // objectCorr is corr and the object key: what a KMS call S3 made for one
 // object must share with its upload.
-func (c *call) objectCorr() string { return c.corr + "\x00" + c.recs[0].Key }
+func (c *call) objectCorr() string { return c.corr + "\x00" + c.recs[0].d.key }
 
 // isUpload reports whether a record is a denied PutObject-family call that
 // S3 may have failed because KMS refused it: its own message says KMS,
@@ -193,7 +193,7 @@ func (x uploadIndex) drop(c *call) {
 
 // candidates is the list the KMS call k S3 made may find its upload in.
 func (x uploadIndex) candidates(k *call) *uploadList {
-	if k.recs[0].Key == "" {
+	if k.recs[0].d.key == "" {
 		return x.byBucket[k.corr]
 	}
 	return x.byObject[k.objectCorr()]
@@ -213,10 +213,37 @@ func compareRecords(a, b *Finding) int {
 	return cmp.Or(cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.Origin, b.Origin))
 }
 
-// incident builds the finding of a call and the KMS calls S3 made for it.
-// The result depends only on the records, not on the order they came in.
-func incident(main *call, kms []*call, window time.Duration) Finding {
-	recs := slices.Clone(main.recs)
+// compareHeld is compareRecords for the records the engine holds.
+func compareHeld(a, b *Record) int {
+	switch {
+	case a.owner && !b.owner:
+		return -1
+	case b.owner && !a.owner:
+		return 1
+	}
+	return cmp.Or(cmp.Compare(a.d.id, b.d.id), cmp.Compare(a.origin, b.origin))
+}
+
+// findings judges the records of a call (see Record).
+func (c *call) findings() ([]Finding, error) {
+	fs := make([]Finding, len(c.recs))
+	for i := range c.recs {
+		var err error
+		if fs[i], err = c.recs[i].finding(); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
+}
+
+// incident builds the finding of a call and the KMS calls S3 made for it,
+// judging their records. The result depends only on the records, not on
+// the order they came in.
+func incident(main *call, kms []*call, window time.Duration) (Finding, error) {
+	recs, err := main.findings()
+	if err != nil {
+		return Finding{}, err
+	}
 	slices.SortFunc(recs, func(a, b Finding) int { return compareRecords(&a, &b) })
 	f := recs[0]
 	f.Records = nil
@@ -268,7 +295,10 @@ func incident(main *call, kms []*call, window time.Duration) Finding {
 		var kids []string
 		var krecs []Finding
 		for _, k := range kms {
-			rs := slices.Clone(k.recs)
+			rs, err := k.findings()
+			if err != nil {
+				return Finding{}, err
+			}
 			slices.SortFunc(rs, func(a, b Finding) int { return compareRecords(&a, &b) })
 			krecs = append(krecs, rs...)
 			for _, r := range rs {
@@ -288,7 +318,7 @@ func incident(main *call, kms []*call, window time.Duration) Finding {
 	if f.Pattern == "" {
 		f.Pattern = PatternKey(f) // a record built without NewFinding
 	}
-	return f
+	return f, nil
 }
 
 // correlate turns the finding of a denied upload into the incident of the

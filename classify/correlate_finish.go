@@ -148,7 +148,7 @@ func (e *Engine) Finish(findings []Finding) []Finding {
 	r.changes, r.firstSeen, r.lastSeen = e.changes, e.firstSeen, e.lastSeen
 	for _, rec := range recs {
 		rec.Records = nil
-		r.add(rec)
+		r.addFinding(rec)
 	}
 	r.Close()
 	for i := range out {

@@ -3,6 +3,7 @@ package classify
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -30,23 +31,75 @@ func viaS3(id, when string) map[string]any {
 
 // runEngine feeds records to an engine as a scan does (only what the
 // default filter matches, judged), closes it and finishes the findings.
+// It also feeds them as a scan does since the engine holds records
+// (AddRecord: their binary form, held in memory with one worker, and read
+// again from a store with three), and fails the test unless every way
+// gives the same findings.
 func runEngine(t testing.TB, cfg EngineConfig, events ...map[string]any) []Finding {
 	t.Helper()
-	var out []Finding
-	e := NewEngine(cfg, func(f Finding) { out = append(out, f) })
-	for i, m := range events {
-		ev := mustParse(t, raw(t, m))
-		if !(Filter{}).Match(ev) {
-			continue
+	var results, emitted [3][]Finding
+	for way := range results {
+		var out []Finding
+		c := cfg
+		c.Workers = []int{0, 1, 3}[way]
+		e := NewEngine(c, func(f Finding) { out = append(out, f) })
+		st := &store{}
+		for i, m := range events {
+			b := raw(t, m)
+			ev := mustParse(t, b)
+			if !(Filter{}).Match(ev) {
+				continue
+			}
+			origin := fmt.Sprintf("test.json#%d", i)
+			if o, ok := m["_origin"].(string); ok {
+				origin = o // where the record was, whatever order it comes in
+			}
+			if way == 0 || !ev.Failed() {
+				e.Add(ev, Judge(ev), origin)
+				continue
+			}
+			nr := NewRecord(ev, b, origin)
+			bin, err := nr.AppendBinary(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r Record
+			if way == 1 {
+				err = r.UnmarshalBinary(bin)
+			} else {
+				err = r.UnmarshalBinaryAt(bin, st, int64(len(st.b)))
+				st.b = append(st.b, bin...)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.AddRecord(r)
 		}
-		origin := fmt.Sprintf("test.json#%d", i)
-		if o, ok := m["_origin"].(string); ok {
-			origin = o // where the record was, whatever order it comes in
+		e.Close()
+		if err := e.Err(); err != nil {
+			t.Fatal(err)
 		}
-		e.Add(ev, Judge(ev), origin)
+		emitted[way], results[way] = out, e.Finish(out)
 	}
-	e.Close()
-	return e.Finish(out)
+	for way := 1; way < len(results); way++ {
+		if !reflect.DeepEqual(emitted[way], emitted[0]) {
+			t.Fatalf("the engine fed records (way %d) emitted\n%v\nwant (fed events)\n%v", way, findingIDs(emitted[way]), findingIDs(emitted[0]))
+		}
+		if !reflect.DeepEqual(results[way], results[0]) {
+			t.Fatalf("the engine fed records (way %d) found\n%v\nwant (fed events)\n%v", way, findingIDs(results[way]), findingIDs(results[0]))
+		}
+	}
+	return results[0]
+}
+
+// store is an io.ReaderAt over what was appended to it.
+type store struct{ b []byte }
+
+func (s *store) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(s.b)) {
+		return 0, io.ErrUnexpectedEOF
+	}
+	return copy(p, s.b[off:]), nil
 }
 
 func findingIDs(fs []Finding) []string {
@@ -504,10 +557,17 @@ func TestIncidentIsOrderFree(t *testing.T) {
 	a := NewFinding(mustParse(t, raw(t, upload("u", at(48, 45)))), Verdict{Layer: LayerIAM}, "a")
 	b := a
 	b.Origin = "b"
-	c1, c2 := newCall(a), newCall(b)
-	c1.add(b)
-	c2.add(a)
-	if !reflect.DeepEqual(incident(c1, nil, DefaultWindow), incident(c2, nil, DefaultWindow)) {
+	held := func(f Finding) Record {
+		r := recordOf(&f)
+		r.f = &f
+		return r
+	}
+	c1, c2 := newCall(held(a)), newCall(held(b))
+	c1.add(held(b))
+	c2.add(held(a))
+	f1, err1 := incident(c1, nil, DefaultWindow)
+	f2, err2 := incident(c2, nil, DefaultWindow)
+	if err1 != nil || err2 != nil || !reflect.DeepEqual(f1, f2) {
 		t.Error("the incident depends on the order of its copies")
 	}
 }

@@ -3,8 +3,10 @@ package classify
 import (
 	"cmp"
 	"container/heap"
+	"runtime"
 	"slices"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +40,9 @@ type EngineConfig struct {
 	Lateness time.Duration
 	// MaxChanges caps the policy and configuration changes held (65536).
 	MaxChanges int
+	// Workers is the number of goroutines that judge the records of the
+	// incidents the engine emits, a batch at a time (GOMAXPROCS when 0).
+	Workers int
 }
 
 // Engine turns classified events into findings, in the single goroutine
@@ -58,7 +63,11 @@ type EngineConfig struct {
 // Lateness+2×Window+1m of the frontier (with the defaults, 20 minutes of
 // failures), plus the change index: at most 8 changes per bucket, key, role
 // or organization target and MaxChanges in all, and a few changes and times
-// per pattern for Attach.
+// per pattern for Attach. A record fed with AddRecord is held as its keys
+// and raw JSON (or only its keys, when the raw JSON stays on disk), not
+// its verdict: the engine judges the records of an incident when it emits
+// it, a batch of incidents at a time across EngineConfig.Workers, and
+// emits them in order.
 //
 // Fed in event-time order (scan sorts its records on disk first; Finish
 // sorts what it is given), the engine emits in event-time order, then
@@ -72,51 +81,41 @@ type Engine struct {
 	window, near, far   time.Duration
 	frontier            time.Time
 	others, uploadSlots []*slot // by start time
-	byID, byShared      map[string]*call
+	byID                map[delivery]*call
+	byShared            map[string]*call
 	uploads             uploadIndex // held uploads
 	freeUploads         uploadIndex // held uploads no KMS call joined yet
 	changes             *changeIndex
 	held, peak          int       // records held now and at most
 	firstSeen, lastSeen time.Time // event times of every event seen, changes included
-	out                 findingHeap
+	out                 pendingHeap
+	ready               []pending // popped from out, to be built and emitted in order
+	workers             int
+	err                 error                    // the first record that could not be judged again
 	patterns            map[string]*patternStats // by pattern ID, for Attach
 	strs                map[string]string        // see intern
 }
+
+// emitBatch is how many incidents the engine builds at once, in parallel.
+const emitBatch = 256
 
 // maxInterned bounds the strings the engine interns; it starts afresh
 // when it holds that many.
 const maxInterned = 1 << 14
 
-// intern makes the long strings of a held record (its message, verdict
-// and commands) share the memory of equal ones: the retries of a storm
-// differ in little but their IDs and times, so the window holds them for
-// the price of a few.
-func (e *Engine) intern(r *Finding) {
-	in := func(s string) string {
-		if len(s) < 16 {
-			return s
-		}
-		if t, ok := e.strs[s]; ok {
-			return t
+// intern makes the keys of a held record that repeat (its source, name,
+// principal, bucket and key) share the memory of equal ones: the retries
+// of a storm differ in little but their IDs and times.
+func (e *Engine) intern(r *Record) {
+	for _, p := range []*string{&r.d.source, &r.d.name, &r.d.principal, &r.d.bucket, &r.d.key} {
+		if t, ok := e.strs[*p]; ok {
+			*p = t
+			continue
 		}
 		if len(e.strs) >= maxInterned {
 			clear(e.strs)
 		}
-		e.strs[s] = s
-		return s
-	}
-	for _, p := range []*string{&r.ErrorMessage, &r.Remediation, &r.Cause, &r.Principal, &r.Role, &r.Bucket, &r.Key, &r.KMSKey, &r.Origin, &r.Action} {
-		*p = in(*p)
-	}
-	for i := range r.Evidence {
-		r.Evidence[i] = in(r.Evidence[i])
-	}
-	for i := range r.Commands {
-		c := &r.Commands[i]
-		c.Summary, c.Line = in(c.Summary), in(c.Line)
-		for j := range c.Argv {
-			c.Argv[j] = in(c.Argv[j])
-		}
+		e.strs[*p] = *p
 	}
 }
 
@@ -137,13 +136,14 @@ func NewEngine(cfg EngineConfig, emit func(Finding)) *Engine {
 		window:      w,
 		near:        l + w,
 		far:         l + 2*w + slotWidth*time.Second,
-		byID:        map[string]*call{},
+		byID:        map[delivery]*call{},
 		byShared:    map[string]*call{},
 		uploads:     newUploadIndex(false),
 		freeUploads: newUploadIndex(true),
 		changes:     newChangeIndex(cfg.MaxChanges),
 		patterns:    map[string]*patternStats{},
 		strs:        map[string]string{},
+		workers:     cmp.Or(max(cfg.Workers, 0), runtime.GOMAXPROCS(0)),
 	}
 }
 
@@ -159,8 +159,28 @@ func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 		e.AddChange(ev)
 		return
 	}
-	e.add(NewFinding(ev, v, origin))
+	e.addFinding(NewFinding(ev, v, origin))
 }
+
+// AddRecord takes one failed record (NewRecord), as Add takes its event and
+// verdict; the engine holds the record's raw JSON and keys, and parses and
+// judges the record again when it emits its incident (see Err).
+func (e *Engine) AddRecord(r Record) {
+	r.f = nil
+	e.add(r)
+}
+
+// addFinding puts a judged record into the window, as it is.
+func (e *Engine) addFinding(f Finding) {
+	r := recordOf(&f)
+	r.f = &f
+	e.add(r)
+}
+
+// Err returns the first error the engine met judging a record again (a
+// record of AddRecord that Parse no longer reads): its incident was
+// reported without it.
+func (e *Engine) Err() error { return e.err }
 
 // AddChange takes one successful event that passed the filter: a policy
 // or configuration change goes to the change index, anything else is
@@ -168,24 +188,29 @@ func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 // so that Attach sees them all.
 func (e *Engine) AddChange(ev *Event) {
 	if c, ok := newChange(ev); ok {
+		// What was ready to emit was emitted before this change came.
+		e.drain()
 		e.changes.add(c)
 		e.see(ev.EventTime)
 	}
 }
 
 // add puts a failed record into the window.
-func (e *Engine) add(r Finding) {
+func (e *Engine) add(r Record) {
 	e.intern(&r)
-	e.see(r.EventTime)
-	if r.EventTime.IsZero() {
+	e.see(r.t)
+	if r.t.IsZero() {
 		// Nothing to correlate by; Finish still joins its copies.
-		e.release(incident(newCall(r), nil, e.window))
+		e.release(newCall(r))
 		return
 	}
-	c := e.byID[deliveryKey(&r)]
-	if c == nil || r.EventID == "" {
-		c = e.byShared[r.rec.sharedEventID]
-		if r.rec.sharedEventID == "" {
+	var c *call
+	if r.d.id != "" {
+		c = e.byID[r.d]
+	}
+	if c == nil || r.d.id == "" {
+		c = e.byShared[r.shared]
+		if r.shared == "" {
 			c = nil
 		}
 	}
@@ -206,7 +231,7 @@ func (e *Engine) add(r Finding) {
 		e.index(c, &r)
 		e.insert(c)
 	}
-	e.frontier = r.EventTime
+	e.frontier = r.t
 	e.evict(false)
 }
 
@@ -223,26 +248,12 @@ func (e *Engine) see(t time.Time) {
 	}
 }
 
-// deliveryKey identifies the deliveries of one event: the same eventID,
-// and the same call by the same principal on the same object at the same
-// time. CloudTrail's eventIDs are unique
-// UUIDs, but exported and hand-made samples reuse IDs for different
-// events; those are not one event and must not be counted once. It is ""
-// for records without an eventID, which are never joined by ID.
-func deliveryKey(r *Finding) string {
-	if r.EventID == "" {
-		return ""
-	}
-	return strings.Join([]string{r.EventID, r.EventSource, r.EventName, r.EventTime.UTC().Format(time.RFC3339Nano),
-		r.Principal, r.Bucket, r.Key}, "\x00")
-}
-
 // index makes a call findable by a record's eventID and sharedEventID.
-func (e *Engine) index(c *call, r *Finding) {
-	if r.EventID != "" {
-		e.byID[deliveryKey(r)] = c
+func (e *Engine) index(c *call, r *Record) {
+	if r.d.id != "" {
+		e.byID[r.d] = c
 	}
-	if s := r.rec.sharedEventID; s != "" {
+	if s := r.shared; s != "" {
 		e.byShared[s] = c
 	}
 }
@@ -361,13 +372,45 @@ func (e *Engine) evict(flush bool) {
 	// every call still held is within far (and its slot) of the frontier.
 	edge := e.far + slotWidth*time.Second
 	for len(e.out) > 0 {
-		t := e.out[0].EventTime
+		t := e.out[0].t
 		if !flush && !t.IsZero() && !t.Before(e.frontier.Add(-edge)) && !t.After(e.frontier.Add(edge)) {
 			break
 		}
-		f := heap.Pop(&e.out).(Finding)
-		e.observe(&f)
-		e.emit(f)
+		e.ready = append(e.ready, heap.Pop(&e.out).(pending))
+		if len(e.ready) == emitBatch {
+			e.drain()
+		}
+	}
+}
+
+// drain builds the incidents ready to be emitted, in parallel, and emits
+// them in order.
+func (e *Engine) drain() {
+	if len(e.ready) == 0 {
+		return
+	}
+	fs := make([]Finding, len(e.ready))
+	errs := make([]error, len(e.ready))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(e.workers, len(e.ready)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(fs); i = int(next.Add(1) - 1) {
+				p := e.ready[i]
+				fs[i], errs[i] = incident(p.main, p.main.kms, e.window)
+			}
+		})
+	}
+	wg.Wait()
+	clear(e.ready)
+	e.ready = e.ready[:0]
+	for i := range fs {
+		if errs[i] != nil {
+			e.err = cmp.Or(e.err, errs[i])
+			continue
+		}
+		e.observe(&fs[i])
+		e.emit(fs[i])
 	}
 }
 
@@ -388,27 +431,34 @@ func (e *Engine) evictSlot(s *slot) {
 			n += len(k.recs)
 		}
 		e.held -= n
-		e.release(incident(c, c.kms, e.window))
+		e.release(c)
 	}
 }
 
-// release queues an incident to be emitted in event-time order.
-func (e *Engine) release(f Finding) { heap.Push(&e.out, f) }
+// release queues the incident of a call (and the KMS calls S3 made for
+// it) to be built and emitted in event-time order.
+func (e *Engine) release(c *call) {
+	head := slices.MinFunc(c.recs, func(a, b Record) int { return compareHeld(&a, &b) })
+	heap.Push(&e.out, pending{main: c, t: head.t, id: head.d.id, origin: head.origin})
+}
 
 // unindex forgets a call's IDs.
 func (e *Engine) unindex(c *call) {
 	for _, r := range c.recs {
-		if k := deliveryKey(&r); e.byID[k] == c {
-			delete(e.byID, k)
+		if r.d.id != "" && e.byID[r.d] == c {
+			delete(e.byID, r.d)
 		}
-		if s := r.rec.sharedEventID; s != "" && e.byShared[s] == c {
+		if s := r.shared; s != "" && e.byShared[s] == c {
 			delete(e.byShared, s)
 		}
 	}
 }
 
 // Close emits whatever the engine still holds.
-func (e *Engine) Close() { e.evict(true) }
+func (e *Engine) Close() {
+	e.evict(true)
+	e.drain()
+}
 
 // Held returns the number of failed records the engine holds now and the
 // most it held at once, for tests and measurements of the bound.
@@ -417,24 +467,36 @@ func (e *Engine) Held() (now, peak int) { return e.held, e.peak }
 // Changes returns the number of changes in the change index.
 func (e *Engine) Changes() int { return e.changes.len() }
 
-// findingHeap orders incidents by event time, event ID and origin.
-type findingHeap []Finding
+// pending is an incident to be emitted: a call, with the KMS calls S3
+// made for it, and the event time, event ID and origin of its finding.
+type pending struct {
+	main       *call
+	t          time.Time
+	id, origin string
+}
+
+// pendingHeap orders incidents by event time, event ID and origin, as
+// compareFindings orders their findings.
+type pendingHeap []pending
 
 func compareFindings(a, b *Finding) int {
 	return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.Origin, b.Origin))
 }
 
-func (h findingHeap) Len() int           { return len(h) }
-func (h findingHeap) Less(i, j int) bool { return compareFindings(&h[i], &h[j]) < 0 }
-func (h findingHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *findingHeap) Push(x any)        { *h = append(*h, x.(Finding)) }
-func (h *findingHeap) Pop() any {
+func (h pendingHeap) Len() int { return len(h) }
+func (h pendingHeap) Less(i, j int) bool {
+	a, b := &h[i], &h[j]
+	return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id, b.id), cmp.Compare(a.origin, b.origin)) < 0
+}
+func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pending)) }
+func (h *pendingHeap) Pop() any {
 	old := *h
-	f := old[len(old)-1]
-	old[len(old)-1] = Finding{}
+	p := old[len(old)-1]
+	old[len(old)-1] = pending{}
 	*h = old[:len(old)-1]
 	if len(*h) == 0 {
 		*h = nil
 	}
-	return f
+	return p
 }

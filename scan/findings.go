@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,10 +18,12 @@ import (
 )
 
 // The findings flow. While the workers read, the engine goroutine indexes
-// the changes and puts every failed record (its origin and raw JSON) into
+// the changes and puts every failed record (a classify.Record: the keys
+// correlation reads, its origin and raw JSON, which the workers made) into
 // an external sort, which spills sorted runs to temporary files beyond its
 // budget. Once everything is read, the records come back in event-time
-// order and go through the engine's window, which therefore sees every
+// order and go through the engine's window, which holds them as they are
+// and judges them when it emits (in parallel), and which therefore sees every
 // delivery of a call and every S3/KMS pair together however far apart the
 // inputs held them (another account's folder of an organization trail is
 // read much later), and emits incidents in event-time order: into the
@@ -33,39 +34,12 @@ import (
 // patterns, never by the number of findings, and the result does not
 // depend on the order the inputs were read in.
 
-// sortKey encodes a failed record for the sort: its event time (zero
-// first), origin and raw JSON, compared as bytes.
-func sortKey(dst []byte, t time.Time, origin string, raw []byte) []byte {
-	var k uint64
-	if !t.IsZero() {
-		k = uint64(t.UnixNano()) ^ 1<<63 + 1 // signed order, above zero
-	}
-	dst = binary.BigEndian.AppendUint64(dst, k)
-	dst = binary.AppendUvarint(dst, uint64(len(origin)))
-	dst = append(dst, origin...)
-	return append(dst, raw...)
-}
-
-// splitKey returns the origin and raw JSON of a sort record.
-func splitKey(rec []byte) (origin string, raw []byte, err error) {
-	if len(rec) < 8 {
-		return "", nil, errors.New("short sort record")
-	}
-	n, w := binary.Uvarint(rec[8:])
-	if w <= 0 || uint64(len(rec)-8-w) < n {
-		return "", nil, errors.New("bad sort record")
-	}
-	rest := rec[8+w:]
-	return string(rest[:n]), rest[n:], nil
-}
-
 // flow holds the state of the findings flow of one scan.
 type flow struct {
 	cfg      *Config
 	engine   *classify.Engine
 	sorter   *extsort.Sorter
 	builder  *report.Builder
-	key      []byte
 	grace    time.Duration // see cancelGrace
 	last     time.Time     // the event time of the last finding emitted
 	reported int64         // the records of the findings emitted
@@ -92,7 +66,7 @@ func newFlow(cfg *Config) (*flow, error) {
 		builder: report.NewBuilder(cfg.Limit),
 		grace:   cancelGrace,
 	}
-	fl.engine = classify.NewEngine(classify.EngineConfig{Window: cfg.Window, Lateness: time.Second}, fl.emit)
+	fl.engine = classify.NewEngine(classify.EngineConfig{Window: cfg.Window, Lateness: time.Second, Workers: cfg.Workers}, fl.emit)
 	if cfg.KeepAll {
 		f, err := os.CreateTemp(cfg.TempDir, "denytrail-findings-*")
 		if err != nil {
@@ -114,8 +88,7 @@ func (fl *flow) add(it item) error {
 		fl.engine.AddChange(it.ev)
 		return nil
 	}
-	fl.key = sortKey(fl.key[:0], it.ev.EventTime, it.origin, it.raw)
-	return fl.sorter.Add(fl.key)
+	return fl.sorter.Add(it.rec)
 }
 
 // cancelGrace is how long the correlation of what was read goes on once
@@ -134,7 +107,7 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 	var n int
 	var stop time.Time // when a canceled scan stops correlating
 	cut := false
-	for rec, err := range fl.sorter.All() {
+	for st, err := range fl.sorter.Stored() {
 		if err != nil {
 			return nil, fmt.Errorf("scan: sort failed records: %w", err)
 		}
@@ -147,18 +120,24 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 				break
 			}
 		}
-		origin, raw, err := splitKey(rec)
+		// A record on disk is read from there again when it is judged;
+		// the window holds only its keys.
+		var r classify.Record
+		if st.File != nil {
+			err = r.UnmarshalBinaryAt(st.Rec, st.File, st.Off)
+		} else {
+			err = r.UnmarshalBinary(st.Rec)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("scan: sort failed records: %w", err)
 		}
-		ev, err := classify.Parse(raw)
-		if err != nil {
-			return nil, fmt.Errorf("scan: %s: parse again: %w", origin, err) // it parsed once
-		}
-		fl.engine.Add(ev, classify.Judge(ev), origin)
+		fl.engine.AddRecord(r)
 		n++
 	}
 	fl.engine.Close()
+	if err := fl.engine.Err(); err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
 	var note *report.Problem
 	if cut {
 		note = &report.Problem{Input: "scan", Reason: fmt.Sprintf(

@@ -147,7 +147,13 @@ func stormFlow(t *testing.T, n int) *flow {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := fl.add(item{ev: ev, origin: fmt.Sprintf("%s#%d", name, i), raw: raw}); err != nil {
+				origin := fmt.Sprintf("%s#%d", name, i)
+				r := classify.NewRecord(ev, raw, origin)
+				b, err := r.AppendBinary(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := fl.add(item{ev: ev, origin: origin, rec: b}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -120,7 +120,7 @@ type item struct {
 	ev      *classify.Event
 	verdict classify.Verdict // only for Config.Observe; the engine judges again
 	origin  string
-	raw     []byte // a failed record's JSON, for the sort
+	rec     []byte // a failed record's binary form (classify.Record), for the sort
 }
 
 // Run scans sources and returns the report of the findings (see the
@@ -387,7 +387,8 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 			if s.cfg.Observe != nil {
 				it.verdict = classify.Judge(ev)
 			}
-			it.raw = slices.Clone(rec.Raw) // the reader reuses its buffer
+			r := classify.NewRecord(ev, rec.Raw, it.origin)
+			it.rec, _ = r.AppendBinary(nil) // a copy: the reader reuses its buffer
 			s.failed.Add(1)
 			s.c.Findings.Add(1)
 		}

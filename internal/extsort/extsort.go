@@ -92,20 +92,50 @@ func (s *Sorter) spill() error {
 // All may be ranged over again.
 func (s *Sorter) All() iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
+		for st, err := range s.Stored() {
+			if !yield(st.Rec, err) {
+				return
+			}
+		}
+	}
+}
+
+// Stored is a record as Stored yields it: its bytes, valid until the
+// next record, and where they stay until Close: File at Off (File is nil
+// for a record held in memory). A caller may let go of the bytes of a
+// record on disk and read them again.
+type Stored struct {
+	Rec  []byte
+	File io.ReaderAt
+	Off  int64
+}
+
+// Stored yields the records in order, as All does, with where each is
+// stored. When the sorter has written runs it first writes the records it
+// holds as one more, so that the merge holds a buffered reader per run and
+// no record.
+func (s *Sorter) Stored() iter.Seq2[Stored, error] {
+	return func(yield func(Stored, error) bool) {
 		if s.closed {
-			yield(nil, errors.New("extsort: read after close"))
+			yield(Stored{}, errors.New("extsort: read after close"))
 			return
+		}
+		if len(s.runs) > 0 && len(s.recs) > 0 {
+			if err := s.spill(); err != nil {
+				yield(Stored{}, err)
+				return
+			}
 		}
 		slices.SortStableFunc(s.recs, s.compare)
 		m := &merge{compare: s.compare}
 		for i, f := range s.runs {
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				yield(nil, fmt.Errorf("extsort: rewind run: %w", err))
+				yield(Stored{}, fmt.Errorf("extsort: rewind run: %w", err))
 				return
 			}
-			src := &source{r: bufio.NewReaderSize(f, 64<<10), order: i}
+			src := &source{f: f, r: bufio.NewReaderSize(f, 64<<10), order: i}
 			if err := src.next(); err != nil {
-				yield(nil, err)
+				yield(Stored{}, err)
 				return
 			}
 			if src.rec != nil {
@@ -120,11 +150,15 @@ func (s *Sorter) All() iter.Seq2[[]byte, error] {
 		heap.Init(m)
 		for len(m.srcs) > 0 {
 			top := m.srcs[0]
-			if !yield(top.rec, nil) {
+			st := Stored{Rec: top.rec}
+			if top.f != nil {
+				st.File, st.Off = top.f, top.off
+			}
+			if !yield(st, nil) {
 				return
 			}
 			if err := top.next(); err != nil {
-				yield(nil, err)
+				yield(Stored{}, err)
 				return
 			}
 			if top.rec == nil {
@@ -148,6 +182,9 @@ func (s *Sorter) Close() error {
 
 // source is a run on disk, or the records still in memory.
 type source struct {
+	f     *os.File // the run; nil for the records in memory
+	pos   int64    // the offset in f of what r reads next
+	off   int64    // the offset in f of rec
 	r     *bufio.Reader
 	mem   [][]byte
 	rec   []byte // the current record; nil at the end
@@ -171,6 +208,8 @@ func (s *source) next() error {
 	if err != nil {
 		return fmt.Errorf("extsort: read run: %w", err)
 	}
+	s.off = s.pos + int64(uvarintLen(n))
+	s.pos = s.off + int64(n)
 	if uint64(cap(s.buf)) < n {
 		s.buf = make([]byte, n)
 	}
@@ -180,6 +219,11 @@ func (s *source) next() error {
 	}
 	s.rec = s.buf
 	return nil
+}
+
+func uvarintLen(n uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], n)
 }
 
 // merge is a heap of sources by their current record.
