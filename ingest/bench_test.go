@@ -158,11 +158,12 @@ func TestMemoryBounded(t *testing.T) {
 	if raceEnabled {
 		size = 24 << 20
 	}
+	size += 4 * wholeHeld // the libdeflate build's whole-input budget
 	for _, zipped := range []bool{false, true} {
 		s := newStream(t, size, zipped)
 		grew := drain(t, s, 2000)
 		t.Logf("gzip %v: %d MB streamed, heap grew by at most %.1f MB", zipped, s.size>>20, float64(grew)/(1<<20))
-		if grew > 8<<20 || int64(grew) > s.size/6 {
+		if grew > 8<<20+wholeHeld || int64(grew) > s.size/6+wholeHeld {
 			t.Errorf("gzip %v: heap grew by %d bytes reading %d", zipped, grew, s.size)
 		}
 	}

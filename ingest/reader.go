@@ -28,6 +28,8 @@ const readChunk = 64 << 10
 type Pools struct {
 	bufs, bufios, gzips sync.Pool
 	needles             sync.Map // needleKey -> *needleSet
+	//lint:ignore U1000 the libdeflate build's pools (gunzip_libdeflate.go); empty otherwise
+	whole wholePools
 }
 
 // NewPools returns empty pools.
@@ -181,6 +183,8 @@ type Reader struct {
 	key     [192]byte
 
 	started, done bool
+
+	whole wholeReader // the libdeflate build's buffers; empty otherwise
 }
 
 // state says where between records the Reader is.
@@ -257,6 +261,7 @@ func (r *Reader) release() {
 		r.br = nil
 	}
 	r.in = nil
+	r.whole.release(r.pools)
 }
 
 // Next advances to the next record, which Record returns. It returns false
@@ -298,19 +303,16 @@ func (r *Reader) start() error {
 	magic, err := r.br.Peek(2)
 	switch {
 	case len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		if r.pools != nil {
-			r.gz = r.pools.gzips.Get().(*gzip.Reader)
-		} else {
-			r.gz = new(gzip.Reader)
+		if err := r.startGzip(); err != nil {
+			return err
 		}
-		if err := r.gz.Reset(r.br); err != nil {
-			return fmt.Errorf("%s: reading gzip header: %w", r.name, noEOF(err))
-		}
-		r.in = r.gz
 	case len(magic) == 0 && err == io.EOF:
 		return fmt.Errorf("%s: %w", r.name, errEmpty)
 	case err != nil && err != io.EOF:
 		return fmt.Errorf("%s: reading: %w", r.name, err)
+	}
+	if r.buf != nil {
+		return nil // startGzip decompressed the whole input into buf
 	}
 	if r.tee != nil {
 		r.in = io.TeeReader(r.in, r.tee)
@@ -323,6 +325,22 @@ func (r *Reader) start() error {
 		// seen: a single event need not cost a megabyte.
 		r.buf = make([]byte, min(4*r.chunk, r.limit+r.chunk))
 	}
+	return nil
+}
+
+// streamGzip sets r.in to a klauspost/compress gzip reader of src, which
+// decompresses as the Reader reads: what startGzip does in the default
+// build, and in the libdeflate build where that one cannot or may not.
+func (r *Reader) streamGzip(src io.Reader) error {
+	if r.pools != nil {
+		r.gz = r.pools.gzips.Get().(*gzip.Reader)
+	} else {
+		r.gz = new(gzip.Reader)
+	}
+	if err := r.gz.Reset(src); err != nil {
+		return fmt.Errorf("%s: reading gzip header: %w", r.name, noEOF(err))
+	}
+	r.in = r.gz
 	return nil
 }
 

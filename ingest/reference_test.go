@@ -243,7 +243,11 @@ func runReader(src io.Reader, name string, limit, chunk int, keep func([]byte) b
 
 // runOpts runs a Reader with options over src to the end.
 func runOpts(src io.Reader, name string, limit, chunk int, opts ReaderOptions) refResult {
-	rd := newReader(src, name, opts, limit, chunk)
+	return runRd(newReader(src, name, opts, limit, chunk))
+}
+
+// runRd runs rd to the end and closes it.
+func runRd(rd *Reader) refResult {
 	defer rd.Close()
 	var res refResult
 	for rd.Next() {
