@@ -192,3 +192,39 @@ func FuzzParse(f *testing.F) {
 		sameAsReference(t, b)
 	})
 }
+
+// TestParseDepthLimit holds Parse to encoding/json's nesting limit (10000
+// arrays and objects) around the limit, wherever in the record the deep
+// value is: the typed fields count their own levels.
+func TestParseDepthLimit(t *testing.T) {
+	positions := []struct {
+		before, after string
+		flex          bool // a flexString field: the reference is quadratic in depth there
+	}{
+		{`{"x":`, `}`, false},
+		{`{"userIdentity":{"x":`, `}}`, false},
+		{`{"userIdentity":{"sessionContext":{"sessionIssuer":{"x":`, `}}}}`, false},
+		{`{"resources":[{"x":`, `}]}`, false},
+		{`{"tlsDetails":{"x":`, `}}`, false},
+		{`{"requestParameters":{"x":`, `}}`, false},
+		{`{"requestParameters":{"bucketName":`, `}}`, true},
+		{`{"requestParameters":{"encryptionContext":{"a":`, `}}}`, true},
+		{`{"additionalEventData":{"CipherSuite":`, `}}`, true},
+	}
+	for _, p := range positions {
+		for n := 9994; n <= 10001; n++ {
+			if p.flex && n+strings.Count(p.before, "{")+strings.Count(p.before, "[") <= maxDepth {
+				continue // valid, and slow to check: FuzzParse covers joined arrays
+			}
+			deep := strings.Repeat("[", n) + strings.Repeat("]", n)
+			sameAsReference(t, []byte(p.before+deep+p.after))
+		}
+	}
+	// A stringified requestParameters is validated on its own: its depth
+	// starts again.
+	for n := 9998; n <= 10001; n++ {
+		inner := `{"x":` + strings.Repeat("[", n-1) + strings.Repeat("]", n-1) + `}`
+		b, _ := json.Marshal(inner)
+		sameAsReference(t, []byte(`{"requestParameters":`+string(b)+`}`))
+	}
+}
