@@ -17,6 +17,7 @@ var (
 		"userIdentity", "requestParameters", "additionalEventData", "resources", "tlsDetails",
 	}
 	userIdentityKeys  = [...]string{"type", "principalId", "arn", "accountId", "accessKeyId", "userName", "invokedBy", "sessionContext"}
+	sessionCtxKeys    = [...]string{"sessionIssuer"}
 	sessionIssuerKeys = [...]string{"type", "principalId", "arn", "accountId", "userName"}
 	requestParamKeys  = [...]string{
 		"bucketName", "key", "x-amz-acl", "x-amz-server-side-encryption",
@@ -165,7 +166,7 @@ func (d *decoder) sessionContext(s *SessionContext) {
 		if !ok {
 			return
 		}
-		if lookup(k, []string{"sessionIssuer"}) == 0 {
+		if lookup(k, sessionCtxKeys[:]) == 0 {
 			d.sessionIssuer(&s.SessionIssuer)
 		} else {
 			d.skip()
