@@ -23,7 +23,7 @@ type decoder struct {
 	data  []byte
 	i     int // next byte to read
 	depth int // containers open, as encoding/json counts them
-	err   *syntaxError
+	err   *SyntaxError
 
 	// The first field of an unexpected JSON type, as encoding/json named
 	// it (its path from the root), and the type found.
@@ -35,14 +35,15 @@ type decoder struct {
 // maxDepth is encoding/json's limit on nested arrays and objects.
 const maxDepth = 10000
 
-// syntaxError is encoding/json's SyntaxError, with the same text and
-// offset: the number of bytes read before the error.
-type syntaxError struct {
+// SyntaxError is a record's JSON syntax error, worded as encoding/json's
+// SyntaxError is and at the same Offset: the number of bytes read before
+// the error. Parse's errors wrap it.
+type SyntaxError struct {
 	msg    string
 	Offset int64
 }
 
-func (e *syntaxError) Error() string { return e.msg }
+func (e *SyntaxError) Error() string { return e.msg }
 
 // fail records that the byte at i is not what the grammar allows there.
 // At the end of the input it reports the space encoding/json's scanner
@@ -55,14 +56,14 @@ func (d *decoder) fail(i int, context string) {
 	if i < len(d.data) {
 		c, off = d.data[i], i+1
 	}
-	d.err = &syntaxError{"invalid character " + quoteChar(c) + " " + context, int64(off)}
+	d.err = &SyntaxError{"invalid character " + quoteChar(c) + " " + context, int64(off)}
 	d.i = len(d.data)
 }
 
 // eof records that the input ended where more was needed.
 func (d *decoder) eof() {
 	if d.err == nil {
-		d.err = &syntaxError{"unexpected end of JSON input", int64(len(d.data))}
+		d.err = &SyntaxError{"unexpected end of JSON input", int64(len(d.data))}
 	}
 	d.i = len(d.data)
 }

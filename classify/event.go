@@ -141,7 +141,7 @@ type TLSDetails struct {
 // unexpected type is left empty and noted in Warnings, and so is an
 // unparsable eventTime (a missing one is taken from a logstash @timestamp
 // when there is one): the event is kept, not lost. Parse fails only when
-// raw is not a single valid JSON object.
+// raw is not a single valid JSON object; a syntax error wraps *SyntaxError.
 //
 // Keys match as encoding/json matches them (exactly, else ignoring case);
 // a repeated key decodes again into the same field. Parse reads raw once,

@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 )
 
 // FuzzReader checks the splitter against the encoding/json reference, with
@@ -49,6 +52,7 @@ func FuzzReader(f *testing.F) {
 			sameRun(t, "gzip", got, want, false)
 		}
 
+		checkCallerChecksJSON(t, data, want)
 		checkNeedles(t, data, MaxRecordSize, readChunk)
 		checkNeedles(t, data, 24, 3)
 		checkWalk(t, data, []int{len(data) / 3, len(data) / 2, len(data) - 1})
@@ -79,5 +83,29 @@ func sameRun(t *testing.T, what string, got, want refResult, exact bool) {
 	}
 	if got.Err != nil && got.Err.Error() != want.Err.Error() {
 		t.Fatalf("%s: Err() %v, want %v", what, got.Err, want.Err)
+	}
+}
+
+// checkCallerChecksJSON: with CallerChecksJSON the Reader returns what it
+// returns without (want), except that a record it skips for its JSON
+// syntax is returned raw, for the caller to check.
+func checkCallerChecksJSON(t *testing.T, data []byte, want refResult) {
+	t.Helper()
+	got := runOpts(bytes.NewReader(data), "in", MaxRecordSize, readChunk, ReaderOptions{CallerChecksJSON: true})
+	if len(got.Items) != len(want.Items) || got.Records != want.Records || (got.Err == nil) != (want.Err == nil) ||
+		got.Err != nil && got.Err.Error() != want.Err.Error() {
+		t.Fatalf("CallerChecksJSON: %d items, Records() %d, Err() %v; want %d, %d, %v", len(got.Items), got.Records, got.Err, len(want.Items), want.Records, want.Err)
+	}
+	for i, w := range want.Items {
+		g := got.Items[i]
+		if errors.Is(w.Err, errInvalidJSON) && strings.Contains(w.Err.Error(), "invalid JSON at byte ") {
+			if g.Err != nil || g.Origin != w.Origin || json.Valid([]byte(g.Raw)) || !utf8.ValidString(g.Raw) {
+				t.Fatalf("CallerChecksJSON: item %d %v, want the invalid record of %v raw", i, g, w)
+			}
+			continue
+		}
+		if g.Origin != w.Origin || g.Raw != w.Raw || (g.Err == nil) != (w.Err == nil) || g.Err != nil && g.Err.Error() != w.Err.Error() {
+			t.Fatalf("CallerChecksJSON: item %d %v, want %v", i, g, w)
+		}
 	}
 }

@@ -128,6 +128,11 @@ type ReaderOptions struct {
 	// the Reader reads it (a hash for --verify): the Reader reads to the
 	// end of the input, so after a clean end Tee has seen all of it.
 	Tee io.Writer
+	// CallerChecksJSON says that the caller parses every kept record with
+	// a decoder that checks its JSON syntax as encoding/json does
+	// (classify.Parse), so the Reader checks only that a kept record is
+	// valid UTF-8. The caller then reports a syntax error with InvalidJSON.
+	CallerChecksJSON bool
 }
 
 // Reader splits one input into CloudTrail records without decoding them.
@@ -151,6 +156,7 @@ type Reader struct {
 	needles *needleSet
 	pools   *Pools
 	tee     io.Writer
+	noJSON  bool // CallerChecksJSON
 	src     io.Reader
 	limit   int // largest record accepted: MaxRecordSize outside tests
 	chunk   int // smallest read
@@ -207,7 +213,7 @@ func NewReader(r io.Reader, name string, opts ReaderOptions) *Reader {
 // newReader is NewReader with a different record limit and read size, so
 // that tests can reach buffer edges with small inputs.
 func newReader(r io.Reader, name string, opts ReaderOptions, limit, chunk int) *Reader {
-	rd := &Reader{name: name, keep: opts.Keep, pools: opts.Pools, tee: opts.Tee, src: r, limit: limit, chunk: chunk, mark: -1}
+	rd := &Reader{name: name, keep: opts.Keep, pools: opts.Pools, tee: opts.Tee, noJSON: opts.CallerChecksJSON, src: r, limit: limit, chunk: chunk, mark: -1}
 	switch {
 	case opts.Keep == nil:
 	case opts.Pools != nil:
@@ -828,7 +834,7 @@ func (r *Reader) emit(raw []byte, size int64, idx int, kept bool) bool {
 	if !kept && r.keep != nil && !r.wants(raw) {
 		return false
 	}
-	if err := validate(raw); err != nil {
+	if err := validate(raw, !r.noJSON); err != nil {
 		r.rec = Record{Origin: o, Err: recordErr(o, err)}
 		return true
 	}
@@ -836,8 +842,9 @@ func (r *Reader) emit(raw []byte, size int64, idx int, kept bool) bool {
 	return true
 }
 
-// validate checks that a kept record is valid UTF-8 and valid JSON.
-func validate(raw []byte) error {
+// validate checks that a kept record is valid UTF-8 and, if syntax is
+// set, valid JSON.
+func validate(raw []byte, syntax bool) error {
 	if !utf8.Valid(raw) {
 		i := 0
 		for i < len(raw) {
@@ -849,14 +856,21 @@ func validate(raw []byte) error {
 		}
 		return fmt.Errorf("%w at byte %d of the record", errInvalidUTF8, i)
 	}
-	if !json.Valid(raw) {
+	if syntax && !json.Valid(raw) {
 		err := json.Unmarshal(raw, new(struct{}))
 		if se, ok := err.(*json.SyntaxError); ok {
-			return fmt.Errorf("%w at byte %d of the record: %w", errInvalidJSON, se.Offset, se)
+			return InvalidJSON(se.Offset, se)
 		}
 		return fmt.Errorf("%w: %w", errInvalidJSON, err)
 	}
 	return nil
+}
+
+// InvalidJSON is the reason a record with a JSON syntax error is skipped:
+// err, found offset bytes into the record. A Reader's record errors word it
+// so; a caller that sets ReaderOptions.CallerChecksJSON words its own so.
+func InvalidJSON(offset int64, err error) error {
+	return fmt.Errorf("%w at byte %d of the record: %w", errInvalidJSON, offset, err)
 }
 
 // kindOf names the JSON value starting with c, or "" if none does.

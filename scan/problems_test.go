@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -297,5 +298,59 @@ func TestCancelInsideOneInput(t *testing.T) {
 		t.Logf("stopped %v after the cancel", time.Since(canceled))
 	case <-time.After(10 * time.Second): // a stuck read never returns; a working one in well under a second
 		t.Fatal("the scan did not stop when canceled")
+	}
+}
+
+// TestBadRecordsNamedAsReaderWouldName: the scan leaves the JSON syntax
+// check of the records it keeps to classify.Parse, yet names each bad
+// record exactly as a Reader checking them itself does: the reason and the
+// byte of the record where encoding/json stops.
+func TestBadRecordsNamedAsReaderWouldName(t *testing.T) {
+	e1 := event("e1", t0, "s3.amazonaws.com", "PutObject", "AccessDenied", deny)
+	bad := []string{
+		strings.Replace(e1, `"awsRegion":`, `"awsRegion"::`, 1),
+		strings.Replace(e1, `"eventCategory":"Data"`, `"eventCategory":Data`, 1),
+		strings.Replace(e1, `"key":"k"`, `"key":"k\x"`, 1),
+		strings.Replace(e1, `"key":"k"`, "\"key\":\"k\x01\"", 1),
+		strings.Replace(e1, `"key":"k"`, `"key":01`, 1),
+		strings.Replace(e1, `"key":"k"`, `"key":tru`, 1),
+		strings.Replace(e1, `"key":"k"`, `"key":[1,]`, 1),
+		strings.Replace(e1, `"key":"k"`, `"key":`+strings.Repeat("[", 10001)+strings.Repeat("]", 10001), 1),
+		strings.Replace(e1, `"key":"k"`, "\"key\":\"caf\xe9\"", 1), // invalid UTF-8: the reader's own check
+	}
+	for i, rec := range bad {
+		data := []byte(`{"Records":[` + rec + `,` + e1 + `]}`)
+		rd := ingest.NewReader(bytes.NewReader(data), "x.json", ingest.ReaderOptions{})
+		var want string
+		for rd.Next() {
+			if err := rd.Record().Err; err != nil && want == "" {
+				want = errors.Unwrap(err).Error()
+			}
+		}
+		rd.Close()
+		if !strings.Contains(want, " at byte ") {
+			t.Fatalf("case %d: the reader says %q, want a position", i, want)
+		}
+		res, err := run(t, context.Background(), Config{}, []ingest.Source{ingest.FS(fstest.MapFS{"x.json": {Data: data}}, "arc")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := res.Stats
+		if st.SkippedCount != 1 || len(st.Skipped) != 1 || st.Skipped[0].Input != "arc/x.json#0" || st.Skipped[0].Reason != want {
+			t.Errorf("case %d: skipped %d %+v; want record 0 named with %q", i, st.SkippedCount, st.Skipped, want)
+		}
+		if n := len(found(t, res)); n != 1 {
+			t.Errorf("case %d: %d findings, want the good record's", i, n)
+		}
+	}
+	// One position spelled out, so that both cannot drift together.
+	rec := strings.Replace(e1, `"key":"k"`, `"key":tru`, 1)
+	res, err := run(t, context.Background(), Config{}, []ingest.Source{ingest.FS(fstest.MapFS{"x.json": logFile(rec)}, "arc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("invalid JSON at byte %d of the record: invalid character '}' in literal true (expecting 'e')", strings.Index(rec, "tru")+4)
+	if st := res.Stats; len(st.Skipped) != 1 || st.Skipped[0].Reason != want {
+		t.Errorf("skipped %+v, want %q", st.Skipped, want)
 	}
 }

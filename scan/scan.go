@@ -328,7 +328,9 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	}
 	defer rc.Close()
 	cr := &countingReader{ctx: ctx, r: rc, n: &s.c.Bytes}
-	opts := ingest.ReaderOptions{Keep: s.keep, Needles: s.needles, Pools: s.pools}
+	// Parse checks each kept record's JSON syntax as it decodes it: the
+	// reader need not check it first.
+	opts := ingest.ReaderOptions{Keep: s.keep, Needles: s.needles, Pools: s.pools, CallerChecksJSON: true}
 	if s.needles != nil && !s.sawData.Load() {
 		opts.Needles = s.probe
 	}
@@ -354,6 +356,9 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		}
 		ev, err := classify.Parse(rec.Raw)
 		if err != nil {
+			if se := (*classify.SyntaxError)(nil); errors.As(err, &se) {
+				err = ingest.InvalidJSON(se.Offset, se) // as the reader words it
+			}
 			s.recordProblem(rec.Origin, err, &named)
 			continue
 		}
