@@ -172,7 +172,9 @@ func TestMemoryBounded(t *testing.T) {
 // BenchmarkReader measures splitting throughput over a realistic log held
 // in memory: splitting alone (Keep rejects everything), with the filter
 // the pipeline uses (1% of records kept and validated) asked about every
-// record or only about those holding a needle, and keeping every record.
+// record or only about those holding a needle, and keeping every record,
+// validated or (as scan reads them) with the JSON syntax check left to the
+// caller.
 // MB/s counts decompressed bytes.
 //
 //	go test -run '^$' -bench BenchmarkReader -benchtime 20x ./ingest/
@@ -188,12 +190,14 @@ func BenchmarkReader(b *testing.B) {
 		keep    func([]byte) bool
 		needles [][]byte
 		kept    int
+		json    bool // the caller checks JSON syntax
 	}{
-		{"split", plain, never, nil, 0},
-		{"keep", plain, keepFailed, nil, 200},
-		{"needles", plain, keepFailed, needles, 200},
-		{"gzip-needles", zipped, keepFailed, needles, 200},
-		{"keep-all", plain, nil, nil, 20_001},
+		{"split", plain, never, nil, 0, false},
+		{"keep", plain, keepFailed, nil, 200, false},
+		{"needles", plain, keepFailed, needles, 200, false},
+		{"gzip-needles", zipped, keepFailed, needles, 200, false},
+		{"keep-all", plain, nil, nil, 20_001, false},
+		{"keep-all-caller-checks-json", plain, nil, nil, 20_001, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(plain)))
@@ -201,7 +205,7 @@ func BenchmarkReader(b *testing.B) {
 			br := bytes.NewReader(c.data)
 			for b.Loop() {
 				br.Reset(c.data)
-				rd := NewReader(br, "bench", ReaderOptions{Keep: c.keep, Needles: c.needles, Pools: pools})
+				rd := NewReader(br, "bench", ReaderOptions{Keep: c.keep, Needles: c.needles, Pools: pools, CallerChecksJSON: c.json})
 				kept := 0
 				for rd.Next() {
 					kept++
