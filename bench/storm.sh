@@ -3,10 +3,12 @@
 # measures its peak RSS (GNU time) on
 #   - denial storms (bench/storm: one upload retried, each retry leaving the
 #     PutObject and the GenerateDataKey denial, 3000 a minute) of 5k, 10k,
-#     20k and 40k retries, in every format and `report`, and a storm of
-#     500k retries (1M records) in the table format;
+#     20k and 40k retries (-S), in every format and `report`, and a storm of
+#     500k retries (1M records, -N) in the table and NDJSON formats;
 #   - with -m, an archive of many patterns (bench/gen, -f failure rate,
-#     -s size), in `report` and the table format;
+#     -s size, -a accounts), in `report` and the table format, -p pairs
+#     of (this binary, baseline) run back to back, each pair's time and
+#     RSS ratios printed with the load;
 # and runs the same commands with a baseline binary built from -b REV
 # (default: the commit before the storm work) on the sizes it can finish
 # (-B, default 5000 10000), for ratios measured in the same run.
@@ -15,24 +17,31 @@
 #   bench/storm.sh -m -s 1GiB -f 0.5     # and the many-patterns archive
 #   bench/storm.sh -n                    # no baseline
 #   bench/storm.sh -F "table ndjson" -N 0  # two formats, no 1M-record storm
+#   bench/storm.sh -S "5000 40000" -B 40000 -b cdb5f76   # every format, against main before the window held keys
+#   bench/storm.sh -F "" -N 0 -m -p 2    # failure-heavy speed only, 2 pairs
+#   bench/storm.sh -F "" -N 0 -m -s 1200MiB -f 1 -a 12   # >500k findings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 base_rev=47e2d35
 base_sizes="5000 10000"
-mem=0; msize=1GiB; mrate=0.5; big=500000
+sizes="5000 10000 20000 40000"
+mem=0; msize=1GiB; mrate=0.5; maccounts=3; pairs=1; big=500000
 formats="table json ndjson csv markdown report"
-while getopts "b:B:ms:f:nN:F:h" opt; do
+while getopts "b:B:S:ms:f:a:p:nN:F:h" opt; do
 	case $opt in
 	b) base_rev=$OPTARG ;;
 	B) base_sizes=$OPTARG ;;
+	S) sizes=$OPTARG ;;
 	m) mem=1 ;;
 	s) msize=$OPTARG ;;
 	f) mrate=$OPTARG ;;
+	a) maccounts=$OPTARG ;;
+	p) pairs=$OPTARG ;;
 	n) base_rev= ;;
 	N) big=$OPTARG ;; # 0: no big storm
 	F) formats=$OPTARG ;;
-	*) sed -n '2,18p' "$0"; exit 2 ;;
+	*) sed -n '2,23p' "$0"; exit 2 ;;
 	esac
 done
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is needed for peak RSS"; exit 1; }
@@ -75,8 +84,8 @@ run() { # bin format dir
 
 printf "%-8s %-9s %-8s %9s %12s %9s %s\n" retries format binary seconds "ms/retry" "peak MiB" "per-retry vs 5k"
 declare -A first
-for n in 5000 10000 20000 40000; do
-	d=$(archive $n)
+for n in $sizes; do
+	d=$(archive "$n")
 	for f in $formats; do
 		for b in denytrail denytrail-base; do
 			[ -x "$out/$b" ] || continue
@@ -97,16 +106,21 @@ done
 done
 
 if [ "$mem" = 1 ]; then
-	d=$out/many-$msize-$mrate
-	[ -d "$d" ] || go run ./bench/gen -size "$msize" -failure-rate "$mrate" -out "$d"
+	d=$out/many-$msize-$mrate-$maccounts
+	[ -d "$d" ] || go run ./bench/gen -size "$msize" -failure-rate "$mrate" -accounts "$maccounts" -out "$d"
 	n=$("$out/denytrail" scan --format ndjson "$d" 2>/dev/null | wc -l)
 	p=$("$out/denytrail" scan --format json "$d" 2>/dev/null | grep -c '"id": ' || true)
 	echo "many patterns: $d: $n findings in $p patterns"
-	for f in table report; do
-		for b in denytrail denytrail-base; do
-			[ -x "$out/$b" ] || continue
-			read -r s m <<<"$(run "$out/$b" "$f" "$d")"
-			printf "%-8s %-9s %-8s %9s %12s %9s\n" many $f ${b#denytrail-} "$s" - "$m"
+	printf "%-4s %-7s %9s %9s %9s %9s %7s %7s %s\n" pair format "s" "base s" "MiB" "base MiB" "s/base" "MiB/base" load
+	for i in $(seq "$pairs"); do
+		for f in table report; do
+			read -r s m <<<"$(run "$out/denytrail" "$f" "$d")"
+			bs=- bm=-
+			[ -x "$out/denytrail-base" ] && read -r bs bm <<<"$(run "$out/denytrail-base" "$f" "$d")"
+			printf "%-4s %-7s %9s %9s %9s %9s %7s %7s %s\n" "$i" "$f" "$s" "$bs" "$m" "$bm" \
+				"$(awk -v a="$s" -v b="$bs" 'BEGIN{if (b+0) printf "%.2f", a/b; else print "-"}')" \
+				"$(awk -v a="$m" -v b="$bm" 'BEGIN{if (b+0) printf "%.3f", a/b; else print "-"}')" \
+				"$(cut -d' ' -f1-3 /proc/loadavg)"
 		done
 	done
 fi

@@ -5,6 +5,7 @@
 // hold at least -size bytes uncompressed.
 //
 //	go run ./bench/gen -size 2GiB -out bench/out/archive-2GiB
+//	go run ./bench/gen -size 1200MiB -failure-rate 1 -accounts 12 -out bench/out/many   # >500k failures, many patterns
 package main
 
 import (
@@ -28,8 +29,9 @@ func main() {
 	seed := flag.Int64("seed", 1, "generator seed: the same seed and size give the same archive")
 	perFile := flag.Int("records-per-file", 2000, "records per log file (real busy trails: a few thousand)")
 	failures := flag.Float64("failure-rate", 0.01, "fraction of records that are scripted failures, spread over every layer")
+	accounts := flag.Int("accounts", 3, "member accounts of the organization (each has its own roles and buckets, so its own patterns)")
 	flag.Parse()
-	if err := run(*size, *out, *seed, *perFile, *failures); err != nil {
+	if err := run(*size, *out, *seed, *perFile, *failures, *accounts); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -37,7 +39,7 @@ func main() {
 
 var errDone = errors.New("size reached")
 
-func run(sizeArg, out string, seed int64, perFile int, failures float64) error {
+func run(sizeArg, out string, seed int64, perFile int, failures float64, accounts int) error {
 	want, err := parseSize(sizeArg)
 	if err != nil {
 		return err
@@ -48,13 +50,20 @@ func run(sizeArg, out string, seed int64, perFile int, failures float64) error {
 	if failures <= 0 || failures > 1 {
 		return fmt.Errorf("-failure-rate %v: want a fraction in (0, 1]", failures)
 	}
+	if accounts < 1 || accounts > 1000 {
+		return fmt.Errorf("-accounts %d: want 1 to 1000", accounts)
+	}
+	ids := []string{"111122223333", "444455556666", "555566667777"}[:min(accounts, 3)]
+	for i := len(ids); i < accounts; i++ {
+		ids = append(ids, fmt.Sprintf("%012d", 200000000000+int64(i)*1111))
+	}
 	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
 		return fmt.Errorf("%s is not empty", out)
 	}
 	cfg := synth.Config{
 		Seed:           seed,
 		OrgID:          "o-abc123defg",
-		Accounts:       []string{"111122223333", "444455556666", "555566667777"},
+		Accounts:       ids,
 		Regions:        []string{"us-east-1", "eu-west-1"},
 		Start:          time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
 		Duration:       24 * 365 * time.Hour, // cut short by size
