@@ -91,6 +91,8 @@ type Engine struct {
 	out                 pendingHeap
 	ready               []pending // popped from out, to be built and emitted in order
 	workers             int
+	deadline            time.Time                // see CloseBy
+	late                bool                     // past deadline: nothing more is emitted
 	err                 error                    // the first record that could not be judged again
 	patterns            map[string]*patternStats // by pattern ID, for Attach
 	strs                map[string]string        // see intern
@@ -386,6 +388,14 @@ func (e *Engine) evict(flush bool) {
 // drain builds the incidents ready to be emitted, in parallel, and emits
 // them in order.
 func (e *Engine) drain() {
+	if !e.deadline.IsZero() && !time.Now().Before(e.deadline) {
+		e.late = true
+	}
+	if e.late {
+		clear(e.ready)
+		e.ready = e.ready[:0]
+		return
+	}
 	if len(e.ready) == 0 {
 		return
 	}
@@ -455,9 +465,34 @@ func (e *Engine) unindex(c *call) {
 }
 
 // Close emits whatever the engine still holds.
-func (e *Engine) Close() {
+func (e *Engine) Close() { e.CloseBy(time.Time{}) }
+
+// CloseBy is Close for a caller that must stop by deadline (none when
+// zero): past it the engine stops judging, drops what it still holds, as
+// Stop, and reports false; the findings emitted are then those up to some
+// event time.
+func (e *Engine) CloseBy(deadline time.Time) bool {
+	e.deadline = deadline
 	e.evict(true)
 	e.drain()
+	if e.late {
+		e.Stop()
+		return false
+	}
+	return true
+}
+
+// Stop emits the incidents that were ready and drops what the engine
+// still holds, for a caller that must stop now rather than judge the
+// records of its window: the findings emitted are then those up to some
+// event time. Use it instead of Close.
+func (e *Engine) Stop() {
+	e.drain()
+	clear(e.byID)
+	clear(e.byShared)
+	e.others, e.uploadSlots, e.out = nil, nil, nil
+	e.uploads, e.freeUploads = newUploadIndex(false), newUploadIndex(true)
+	e.held = 0
 }
 
 // Held returns the number of failed records the engine holds now and the

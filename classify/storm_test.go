@@ -130,3 +130,32 @@ func TestNearestMatchesTheRule(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseByStopsJudging: past its deadline CloseBy judges nothing more
+// and drops the window: what was emitted is a prefix of what Close emits.
+func TestCloseByStopsJudging(t *testing.T) {
+	evs := stormRecords(t, 3000, 300) // ten minutes: twice the window
+	var all, some []Finding
+	full := NewEngine(EngineConfig{Lateness: time.Second}, func(f Finding) { all = append(all, f) })
+	e := NewEngine(EngineConfig{Lateness: time.Second}, func(f Finding) { some = append(some, f) })
+	for _, ev := range evs {
+		full.Add(ev, Judge(ev), "storm")
+		e.Add(ev, Judge(ev), "storm")
+	}
+	full.Close()
+	before := len(some)
+	if e.CloseBy(time.Now().Add(-time.Second)) {
+		t.Error("CloseBy past its deadline says it emitted everything")
+	}
+	if len(some) != before || before == 0 || before >= len(all) {
+		t.Fatalf("%d findings emitted before CloseBy, %d after, of %d", before, len(some), len(all))
+	}
+	for i := range some {
+		if some[i].EventID != all[i].EventID {
+			t.Fatalf("finding %d: %s, want %s", i, some[i].EventID, all[i].EventID)
+		}
+	}
+	if now, _ := e.Held(); now != 0 {
+		t.Errorf("%d records held after CloseBy", now)
+	}
+}

@@ -98,10 +98,10 @@ const cancelGrace = 500 * time.Millisecond
 
 // finish runs the sorted records through the engine; afterwards the
 // builder holds the report and fl.all every finding. When ctx is canceled
-// it goes on for fl.grace at most, then stops taking records and emits
-// what the engine holds: the findings are those of the records up to some
-// event time, each complete, and it returns a note saying how many of the
-// failed records it reported.
+// it goes on for fl.grace at most (judging what the window holds at the
+// end included), then stops where it is and drops what the engine holds:
+// the findings are those up to some event time, each complete, and it
+// returns a note saying how many of the failed records it reported.
 func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, error) {
 	defer fl.sorter.Close()
 	var n int
@@ -134,7 +134,17 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 		fl.engine.AddRecord(r)
 		n++
 	}
-	fl.engine.Close()
+	switch {
+	case cut:
+		fl.engine.Stop() // judging the window could take seconds
+	case ctx.Err() != nil:
+		if stop.IsZero() {
+			stop = time.Now().Add(fl.grace)
+		}
+		cut = !fl.engine.CloseBy(stop)
+	default:
+		fl.engine.Close()
+	}
 	if err := fl.engine.Err(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}

@@ -186,8 +186,7 @@ func TestFinishStopsWhenCanceled(t *testing.T) {
 		t.Fatalf("note = %+v", note)
 	}
 
-	// Canceled midway: a prefix of the full scan's findings (and those of
-	// the records the engine held, complete).
+	// Canceled midway: a prefix of the full scan's findings.
 	fl = stormFlow(t, 2400)
 	fl.grace = 0
 	if note, err = fl.finish(&errAfter{Context: context.Background(), calls: 50}, 4800); err != nil {
