@@ -93,6 +93,7 @@ type Engine struct {
 	workers             int
 	deadline            time.Time                // see CloseBy
 	late                bool                     // past deadline: nothing more is emitted
+	batches             int                      // emitted since CloseBy began
 	err                 error                    // the first record that could not be judged again
 	patterns            map[string]*patternStats // by pattern ID, for Attach
 	strs                map[string]string        // see intern
@@ -388,7 +389,7 @@ func (e *Engine) evict(flush bool) {
 // drain builds the incidents ready to be emitted, in parallel, and emits
 // them in order.
 func (e *Engine) drain() {
-	if !e.deadline.IsZero() && !time.Now().Before(e.deadline) {
+	if !e.deadline.IsZero() && e.batches > 0 && !time.Now().Before(e.deadline) {
 		e.late = true
 	}
 	if e.late {
@@ -412,6 +413,7 @@ func (e *Engine) drain() {
 		})
 	}
 	wg.Wait()
+	e.batches++
 	clear(e.ready)
 	e.ready = e.ready[:0]
 	for i := range fs {
@@ -468,26 +470,24 @@ func (e *Engine) unindex(c *call) {
 func (e *Engine) Close() { e.CloseBy(time.Time{}) }
 
 // CloseBy is Close for a caller that must stop by deadline (none when
-// zero): past it the engine stops judging, drops what it still holds, as
-// Stop, and reports false; the findings emitted are then those up to some
-// event time.
+// zero): it emits at least the first batch of incidents, but past the
+// deadline it stops judging, drops what it still holds and reports false;
+// the findings emitted are then those up to some event time.
 func (e *Engine) CloseBy(deadline time.Time) bool {
-	e.deadline = deadline
+	e.deadline, e.batches = deadline, 0
 	e.evict(true)
 	e.drain()
 	if e.late {
-		e.Stop()
+		e.drop()
 		return false
 	}
 	return true
 }
 
-// Stop emits the incidents that were ready and drops what the engine
-// still holds, for a caller that must stop now rather than judge the
-// records of its window: the findings emitted are then those up to some
-// event time. Use it instead of Close.
-func (e *Engine) Stop() {
-	e.drain()
+// drop forgets what the engine holds.
+func (e *Engine) drop() {
+	clear(e.ready)
+	e.ready = e.ready[:0]
 	clear(e.byID)
 	clear(e.byShared)
 	e.others, e.uploadSlots, e.out = nil, nil, nil

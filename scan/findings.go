@@ -94,14 +94,15 @@ func (fl *flow) add(it item) error {
 // cancelGrace is how long the correlation of what was read goes on once
 // the scan is canceled: long enough to finish a small scan, short enough
 // that an interrupted large one stops within a second.
-const cancelGrace = 500 * time.Millisecond
+const cancelGrace = 300 * time.Millisecond
 
 // finish runs the sorted records through the engine; afterwards the
 // builder holds the report and fl.all every finding. When ctx is canceled
 // it goes on for fl.grace at most (judging what the window holds at the
-// end included), then stops where it is and drops what the engine holds:
-// the findings are those up to some event time, each complete, and it
-// returns a note saying how many of the failed records it reported.
+// end included, its first batch of incidents at least), then stops where it
+// is and drops what the engine holds: the findings are those up to some
+// event time, each complete, and it returns a note saying how many of the
+// failed records it reported.
 func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, error) {
 	defer fl.sorter.Close()
 	var n int
@@ -134,15 +135,14 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 		fl.engine.AddRecord(r)
 		n++
 	}
-	switch {
-	case cut:
-		fl.engine.Stop() // judging the window could take seconds
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
+		// Judging all the window holds could take seconds: the engine
+		// judges its first batch, and more only within the grace.
 		if stop.IsZero() {
 			stop = time.Now().Add(fl.grace)
 		}
-		cut = !fl.engine.CloseBy(stop)
-	default:
+		cut = !fl.engine.CloseBy(stop) || cut
+	} else {
 		fl.engine.Close()
 	}
 	if err := fl.engine.Err(); err != nil {
