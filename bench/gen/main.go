@@ -5,7 +5,7 @@
 // hold at least -size bytes uncompressed.
 //
 //	go run ./bench/gen -size 2GiB -out bench/out/archive-2GiB
-//	go run ./bench/gen -size 1200MiB -failure-rate 1 -accounts 12 -out bench/out/many   # >500k failures, many patterns
+//	go run ./bench/gen -size 1200MiB -failure-rate 1 -accounts 12 -out bench/out/many   # 526k failed records, many patterns
 package main
 
 import (
