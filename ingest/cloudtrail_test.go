@@ -372,18 +372,35 @@ func TestCloudTrailThrottledPagesAreNotLost(t *testing.T) {
 		t.Fatalf("Walk: %v, failed inputs %v", err, res.failed)
 	}
 	ctSameRecords(t, res.records, want)
-	injected := map[string]int{}
-	for _, r := range f.Requests() {
-		switch {
-		case r.Injected:
-			injected[r.Region]++
-		case r.Error != "":
-			t.Errorf("%s: %s beyond the injected ones: retries bypassed the limiter", r.Region, r.Error)
+	// Retries go through the pacer: the rate stays under the quota. On a
+	// loaded machine the server may still see two requests bunched into
+	// one second and throttle one beyond those injected (see
+	// TestCloudTrailEveryEventOnceWithinQuota); that one is retried and
+	// counted like the others. What must hold whatever the load: no page
+	// lost, throttles the only errors, every throttle counted, the rate
+	// under 2/s.
+	injected, throttled := map[string]int{}, map[string]int{}
+	for region, all := range ctByRegion(f.Requests()) {
+		for _, r := range all {
+			switch {
+			case r.Injected:
+				injected[region]++
+				throttled[region]++
+			case strings.Contains(r.Error, "Throttling"):
+				throttled[region]++
+			case r.Error != "":
+				t.Errorf("%s: %s", region, r.Error)
+			}
+		}
+		if len(all) >= 3 {
+			if rps := ctRate(all); rps >= 2.0 {
+				t.Errorf("%s: %.3f requests/s, over the quota of 2: retries bypassed the limiter", region, rps)
+			}
 		}
 	}
 	for _, p := range src.Progress() {
-		if p.Throttled != injected[p.Region] || p.Err != nil {
-			t.Errorf("%s: progress counts %d throttles (err %v), server injected %d", p.Region, p.Throttled, p.Err, injected[p.Region])
+		if p.Throttled != throttled[p.Region] || p.Err != nil {
+			t.Errorf("%s: progress counts %d throttles (err %v), server throttled %d (%d injected)", p.Region, p.Throttled, p.Err, throttled[p.Region], injected[p.Region])
 		}
 	}
 	if injected["us-east-1"] != 2 || injected["eu-west-1"] != 1 {

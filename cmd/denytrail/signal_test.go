@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +33,63 @@ func denytrailBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// progressTick is how each progress line starts: the scan is running.
+const progressTick = "\r\x1b[K"
+
+// startScanning starts cmd, a scan run with "--progress always", and
+// returns once its first progress line is on stderr: the scan is running,
+// so its signal handlers are installed (main installs them before any
+// command runs). That is what the signal tests must wait for, however
+// loaded the machine: a signal that arrives while the binary is still
+// starting kills it outright (the Go runtime's default action), which
+// would test the start-up, not the command. Checking /proc's SigCgt does
+// not tell, since the runtime catches SIGINT and SIGTERM from its first
+// instruction. stderr holds everything the process writes there.
+func startScanning(t *testing.T, cmd *exec.Cmd) (stderr *syncBuffer) {
+	t.Helper()
+	if !slices.Contains(cmd.Args, "always") {
+		t.Fatalf("%v: startScanning needs --progress always", cmd.Args)
+	}
+	stderr = new(syncBuffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForStderr(t, cmd, stderr, regexp.MustCompile(regexp.QuoteMeta(progressTick)))
+	return stderr
+}
+
+// waitForStderr waits until what cmd wrote on stderr matches re.
+func waitForStderr(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, re *regexp.Regexp) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !re.MatchString(stderr.String()) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("%v: stderr does not match %q after 60 s:\n%s", cmd.Args, re, stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestSignals: SIGINT or SIGTERM into "scan -" stops it within 2 s with the
@@ -59,23 +119,16 @@ func TestSignals(t *testing.T) {
 		{"stalled pipe, SIGINT", stall, []os.Signal{os.Interrupt}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := exec.Command(bin, "scan", "--progress", "never", "-o", "json", "-")
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd := exec.Command(bin, "scan", "--progress", "always", "-o", "json", "-")
+			var stdout bytes.Buffer
+			cmd.Stdout = &stdout
 			w, err := cmd.StdinPipe()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			stderr := startScanning(t, cmd)
 			go c.feed(w)
 			defer w.Close()
-			// Reading by now: the signal handlers are installed before the
-			// scan starts, and a loaded machine can take most of a second
-			// to start a binary. A signal before that kills the process
-			// outright, which the test would misread as a failure.
-			time.Sleep(time.Second)
 			start := time.Now()
 			for _, s := range c.sig {
 				cmd.Process.Signal(s)
@@ -112,15 +165,10 @@ func TestSecondSignal(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("no named pipes: %v", err)
 	}
-	cmd := exec.Command(bin, "scan", "--progress", "never", fifo)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := exec.Command(bin, "scan", "--progress", "always", fifo)
+	stderr := startScanning(t, cmd) // and waiting on the FIFO
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	time.Sleep(time.Second) // started and waiting on the FIFO (see TestSignals)
 	cmd.Process.Signal(os.Interrupt)
 	var err error
 	select {
