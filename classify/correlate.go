@@ -221,7 +221,7 @@ func compareHeld(a, b *Record) int {
 	case b.owner && !a.owner:
 		return 1
 	}
-	return cmp.Or(cmp.Compare(a.d.id, b.d.id), cmp.Compare(a.origin, b.origin))
+	return cmp.Or(cmp.Compare(a.d.id, b.d.id), compareOrigins(a.file, a.pos, b.file, b.pos))
 }
 
 // findings judges the records of a call (see Record).

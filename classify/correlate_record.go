@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,10 +25,11 @@ type Record struct {
 	d      delivery
 	t      time.Time
 	shared string // sharedEventID
-	origin string
-	upload bool // isUpload
-	viaS3  bool // a KMS call S3 made on the caller's behalf
-	owner  bool // the resource owner's copy: compareRecords puts it first
+	file   string // the origin, split by splitOrigin so that the engine shares file
+	upload bool   // isUpload
+	viaS3  bool   // a KMS call S3 made on the caller's behalf
+	owner  bool   // the resource owner's copy: compareRecords puts it first
+	pos    int32
 	raw    []byte
 	src    io.ReaderAt // or, raw not held: the binary form, n bytes at off in src
 	off    int64
@@ -63,15 +66,53 @@ func NewRecord(ev *Event, raw []byte, origin string) Record {
 	return r
 }
 
+// splitOrigin splits an origin into what the records of one input share
+// (before its last '#') and the record's position in it, so that a held
+// record does not hold its own copy of a long path: joinOrigin gives the
+// origin back, byte for byte. An origin that does not end in '#' and a
+// canonical decimal int32 is all file, pos -1.
+func splitOrigin(origin string) (file string, pos int32) {
+	i := strings.LastIndexByte(origin, '#')
+	if i < 0 {
+		return origin, -1
+	}
+	n, err := strconv.ParseInt(origin[i+1:], 10, 32)
+	if err != nil || n < 0 || strconv.FormatInt(n, 10) != origin[i+1:] {
+		return origin, -1
+	}
+	return origin[:i], int32(n)
+}
+
+// joinOrigin is the origin splitOrigin split.
+func joinOrigin(file string, pos int32) string {
+	if pos < 0 {
+		return file
+	}
+	return file + "#" + strconv.Itoa(int(pos))
+}
+
+// compareOrigins compares two split origins as their joined strings.
+func compareOrigins(afile string, apos int32, bfile string, bpos int32) int {
+	if afile == bfile && apos == bpos {
+		return 0
+	}
+	return strings.Compare(joinOrigin(afile, apos), joinOrigin(bfile, bpos))
+}
+
+// origin is where the record was read.
+func (r *Record) origin() string { return joinOrigin(r.file, r.pos) }
+
 // recordOf returns the keys of a finding's record, without raw or f.
 func recordOf(f *Finding) Record {
 	t := f.EventTime
+	file, pos := splitOrigin(f.Origin)
 	return Record{
 		d: delivery{id: f.EventID, source: f.EventSource, name: f.EventName, sec: t.Unix(), nsec: int32(t.Nanosecond()),
 			principal: f.Principal, bucket: f.Bucket, key: f.Key},
 		t:      t,
 		shared: f.rec.sharedEventID,
-		origin: f.Origin,
+		file:   file,
+		pos:    pos,
 		upload: isUpload(f),
 		viaS3:  f.rec.viaS3,
 		owner:  len(f.RecipientAccounts) > 0 && f.RecipientAccounts[0] == f.ResourceAccount,
@@ -90,19 +131,19 @@ func (r *Record) finding() (Finding, error) {
 	if raw == nil && r.src != nil {
 		b := make([]byte, r.n)
 		if _, err := r.src.ReadAt(b, r.off); err != nil {
-			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin, err)
+			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
 		}
 		var again Record
 		if err := again.unmarshal(b, false); err != nil {
-			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin, err)
+			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
 		}
 		raw = again.raw
 	}
 	ev, err := Parse(raw)
 	if err != nil {
-		return Finding{}, fmt.Errorf("%s: parse again: %w", r.origin, err) // it parsed once
+		return Finding{}, fmt.Errorf("%s: parse again: %w", r.origin(), err) // it parsed once
 	}
-	return NewFinding(ev, Judge(ev), r.origin), nil
+	return NewFinding(ev, Judge(ev), r.origin()), nil
 }
 
 // Record flags in the binary form.
@@ -121,7 +162,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	}
 	b = binary.BigEndian.AppendUint64(b, uint64(r.d.sec)^1<<63)
 	b = binary.BigEndian.AppendUint32(b, uint32(r.d.nsec))
-	b = appendString(b, r.origin)
+	b = appendOrigin(b, r.file, r.pos)
 	b = append(b, r.raw...)
 	n := len(b)
 	for _, s := range [...]string{r.d.id, r.d.source, r.d.name, r.d.principal, r.d.bucket, r.d.key, r.shared} {
@@ -138,6 +179,19 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	}
 	b = append(b, flags)
 	return binary.BigEndian.AppendUint32(b, uint32(len(b)-n)), nil
+}
+
+// appendOrigin is appendString of joinOrigin(file, pos), without making
+// the string.
+func appendOrigin(b []byte, file string, pos int32) []byte {
+	if pos < 0 {
+		return appendString(b, file)
+	}
+	var digits [11]byte
+	d := strconv.AppendInt(digits[:0], int64(pos), 10)
+	b = binary.AppendUvarint(b, uint64(len(file)+1+len(d)))
+	b = append(append(append(b, file...), '#'), d...)
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -193,11 +247,13 @@ func (r *Record) unmarshal(b []byte, keep bool) error {
 	if t.Equal(time.Time{}) {
 		t = time.Time{}
 	}
+	file, pos := splitOrigin(origin)
 	*r = Record{
 		d:      delivery{id: s[0], source: s[1], name: s[2], sec: sec, nsec: nsec, principal: s[3], bucket: s[4], key: s[5]},
 		t:      t,
 		shared: s[6],
-		origin: origin,
+		file:   file,
+		pos:    pos,
 		upload: keys[0]&flagUpload != 0,
 		viaS3:  keys[0]&flagViaS3 != 0,
 		owner:  keys[0]&flagOwner != 0,

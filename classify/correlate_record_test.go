@@ -37,7 +37,7 @@ func TestRecordBinary(t *testing.T) {
 		recs, bins = append(recs, r), append(bins, bin)
 	}
 	order := func(a, b Record) int {
-		return cmp.Or(a.t.Compare(b.t), cmp.Compare(len(a.origin), len(b.origin)), strings.Compare(a.origin, b.origin), bytes.Compare(a.raw, b.raw))
+		return cmp.Or(a.t.Compare(b.t), cmp.Compare(len(a.origin()), len(b.origin())), strings.Compare(a.origin(), b.origin()), bytes.Compare(a.raw, b.raw))
 	}
 	byBytes := slices.Clone(bins)
 	slices.SortFunc(byBytes, bytes.Compare)
@@ -47,8 +47,8 @@ func TestRecordBinary(t *testing.T) {
 		if err := r.UnmarshalBinary(byBytes[i]); err != nil {
 			t.Fatal(err)
 		}
-		if !r.t.Equal(recs[i].t) || r.origin != recs[i].origin {
-			t.Errorf("record %d by bytes: %v %s, want %v %s", i, r.t, r.origin, recs[i].t, recs[i].origin)
+		if !r.t.Equal(recs[i].t) || r.origin() != recs[i].origin() {
+			t.Errorf("record %d by bytes: %v %s, want %v %s", i, r.t, r.origin(), recs[i].t, recs[i].origin())
 		}
 	}
 	if !recs[0].t.IsZero() {
@@ -59,5 +59,30 @@ func TestRecordBinary(t *testing.T) {
 		if err := r.UnmarshalBinary(bad); err == nil {
 			t.Errorf("%q read as a record", bad)
 		}
+	}
+}
+
+// TestSplitOrigin checks that a split origin joins back byte for byte,
+// compares as the whole string, and shares the file of a log's records.
+func TestSplitOrigin(t *testing.T) {
+	origins := []string{"a.json.gz#1533", "a.json.gz#2", "a.json.gz#10", "a.json.gz", "a.json.gz#", "a.json.gz#007",
+		"a.json.gz#-1", "a.json.gz#+5", "a.json.gz#99999999999", "s3://b/k#1#2", "#0", "", "a.json.gz#0", "a.json.gzz#1"}
+	for _, o := range origins {
+		file, pos := splitOrigin(o)
+		if got := joinOrigin(file, pos); got != o {
+			t.Errorf("splitOrigin(%q) = %q, %d: joins to %q", o, file, pos, got)
+		}
+		if got := string(appendOrigin(nil, file, pos)); got != string(appendString(nil, o)) {
+			t.Errorf("appendOrigin(%q, %d) = %q, want %q", file, pos, got, appendString(nil, o))
+		}
+		for _, p := range origins {
+			pfile, ppos := splitOrigin(p)
+			if got, want := compareOrigins(file, pos, pfile, ppos), strings.Compare(o, p); got != want {
+				t.Errorf("compareOrigins(%q, %q) = %d, want %d", o, p, got, want)
+			}
+		}
+	}
+	if f1, _ := splitOrigin("x/y.json.gz#1"); f1 != "x/y.json.gz" {
+		t.Errorf("splitOrigin kept %q as the file", f1)
 	}
 }

@@ -107,10 +107,11 @@ const emitBatch = 256
 const maxInterned = 1 << 14
 
 // intern makes the keys of a held record that repeat (its source, name,
-// principal, bucket and key) share the memory of equal ones: the retries
-// of a storm differ in little but their IDs and times.
+// principal, bucket and key, and the file of its origin) share the memory
+// of equal ones: the retries of a storm differ in little but their IDs and
+// times, and the records of one log file share its path.
 func (e *Engine) intern(r *Record) {
-	for _, p := range []*string{&r.d.source, &r.d.name, &r.d.principal, &r.d.bucket, &r.d.key} {
+	for _, p := range []*string{&r.d.source, &r.d.name, &r.d.principal, &r.d.bucket, &r.d.key, &r.file} {
 		if t, ok := e.strs[*p]; ok {
 			*p = t
 			continue
@@ -451,7 +452,7 @@ func (e *Engine) evictSlot(s *slot) {
 // it) to be built and emitted in event-time order.
 func (e *Engine) release(c *call) {
 	head := slices.MinFunc(c.recs, func(a, b Record) int { return compareHeld(&a, &b) })
-	heap.Push(&e.out, pending{main: c, t: head.t, id: head.d.id, origin: head.origin})
+	heap.Push(&e.out, pending{main: c, t: head.t, id: head.d.id, file: head.file, pos: head.pos})
 }
 
 // unindex forgets a call's IDs.
@@ -505,9 +506,10 @@ func (e *Engine) Changes() int { return e.changes.len() }
 // pending is an incident to be emitted: a call, with the KMS calls S3
 // made for it, and the event time, event ID and origin of its finding.
 type pending struct {
-	main       *call
-	t          time.Time
-	id, origin string
+	main     *call
+	t        time.Time
+	id, file string // and pos: the head record's ID and origin (splitOrigin)
+	pos      int32
 }
 
 // pendingHeap orders incidents by event time, event ID and origin, as
@@ -521,7 +523,7 @@ func compareFindings(a, b *Finding) int {
 func (h pendingHeap) Len() int { return len(h) }
 func (h pendingHeap) Less(i, j int) bool {
 	a, b := &h[i], &h[j]
-	return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id, b.id), cmp.Compare(a.origin, b.origin)) < 0
+	return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id, b.id), compareOrigins(a.file, a.pos, b.file, b.pos)) < 0
 }
 func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pending)) }
