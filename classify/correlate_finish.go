@@ -110,7 +110,7 @@ func (e *Engine) Attach(f *Finding) {
 		f.Changes = append(f.Changes, c)
 		f.Cause = withChange(f.Cause, c, firstDenial)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
-			c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail, c.Lead, timeRFC3339(firstDenial)))
+			c.EventName, timeRFC3339(c.EventTime), cmp.Or(c.Principal, "an unknown principal"), c.Detail, c.Lead, timeRFC3339(firstDenial)))
 	}
 	if stop != nil {
 		c := stop.Change
@@ -118,7 +118,7 @@ func (e *Engine) Attach(f *Finding) {
 		c.Lead = leadText(c.EventTime, st.last)
 		f.Changes = append(f.Changes, c)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("denials of this pattern stopped: last seen %s, after %s at %s by %s (%s); later records show no more",
-			timeRFC3339(st.last), c.EventName, timeRFC3339(c.EventTime), cmpOr(c.Principal, "an unknown principal"), c.Detail))
+			timeRFC3339(st.last), c.EventName, timeRFC3339(c.EventTime), cmp.Or(c.Principal, "an unknown principal"), c.Detail))
 	}
 }
 
@@ -167,5 +167,3 @@ func compareRecordsInTime(a, b Finding) int {
 		cmp.Compare(a.Origin, b.Origin), cmp.Compare(a.rec.sharedEventID, b.rec.sharedEventID),
 		cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Key, b.Key))
 }
-
-func cmpOr(s, def string) string { return cmp.Or(s, def) }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"strconv"
@@ -231,7 +232,7 @@ func newHTMLAction(p classify.Pattern, n patternNote) htmlAction {
 		LayerClass: layerClass(p.Layer),
 		Who: htmlARN(principalName(p.Principal)) + " · " + template.HTML(template.HTMLEscapeString(termEscape(orDash(p.Action)))) +
 			" · " + htmlARN(resourceName(p.Resource)),
-		Cause:  htmlText(cmpOr(p.Cause, n.cause)),
+		Cause:  htmlText(cmp.Or(p.Cause, n.cause)),
 		Before: htmlText(n.before),
 	}
 	for _, c := range p.Commands {

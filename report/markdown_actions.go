@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,7 @@ func markdownActions(w *stickyWriter, ps []classify.Pattern, notes map[string]pa
 			w.printf(" · confidence %s", mdEscape(string(n.confidence)))
 		}
 		w.printf(" · pattern %s\n\n", mdEscape(p.ID))
-		if cause := cmpOr(p.Cause, n.cause); cause != "" {
+		if cause := cmp.Or(p.Cause, n.cause); cause != "" {
 			w.printf("**Cause:** %s\n\n", mdEscape(cause))
 		}
 		if n.before != "" {
@@ -83,14 +84,6 @@ func longestRun(s string, c byte) int {
 		}
 	}
 	return best
-}
-
-// cmpOr is the first non-empty string.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // blockedBy is the layers that blocked calls, the largest first: "kms 27,
