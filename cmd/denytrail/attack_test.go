@@ -137,19 +137,7 @@ func TestAttackInterruptLocalInput(t *testing.T) {
 			if err := cmd.Process.Signal(c.sig); err != nil {
 				t.Fatal(err)
 			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err = <-done:
-			case <-time.After(2 * time.Second):
-				cmd.Process.Kill()
-				<-done
-				t.Fatalf("still running 2 s after %v; stderr:\n%s", c.sig, stderr.String())
-			}
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
-				t.Fatalf("%v after %v, want exit 130; stderr:\n%s", err, time.Since(start), stderr.String())
-			}
+			waitInterrupted(t, cmd, stderr, start, c.sig.String())
 			if !strings.Contains(stdout.String(), `"stats"`) || !strings.Contains(stderr.String(), "interrupted") {
 				t.Errorf("no partial report:\nstdout %.500s\nstderr %s", stdout.String(), stderr.String())
 			}

@@ -92,6 +92,26 @@ func waitForStderr(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, re *regexp.R
 	}
 }
 
+// waitInterrupted waits for cmd, signalled at start, to exit with 130
+// within 2 s; else it kills it and fails, naming what was sent.
+func waitInterrupted(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, start time.Time, sent string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 2 s after %s; stderr:\n%s", sent, stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v after %v, want %d; stderr:\n%s", err, time.Since(start), exitInterrupted, stderr.String())
+	}
+}
+
 // TestSignals: SIGINT or SIGTERM into "scan -" stops it within 2 s with the
 // report of what was read and exit 130, whether the stream keeps coming
 // (records that do not matter, which the reader skips in bulk) or stalls
@@ -134,19 +154,7 @@ func TestSignals(t *testing.T) {
 				cmd.Process.Signal(s)
 				time.Sleep(50 * time.Millisecond)
 			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err = <-done:
-			case <-time.After(2 * time.Second):
-				cmd.Process.Kill()
-				<-done
-				t.Fatalf("still running 2 s after the signal; stderr:\n%s", stderr.String())
-			}
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
-				t.Fatalf("exit %v after %v, want %d; stderr:\n%s", err, time.Since(start), exitInterrupted, stderr.String())
-			}
+			waitInterrupted(t, cmd, stderr, start, "the signal")
 			if got := strings.Contains(stdout.String(), `"findings"`); got != c.report {
 				t.Errorf("report on stdout: %v, want %v:\n%.500s\nstderr:\n%s", got, c.report, stdout.String(), stderr.String())
 			}
