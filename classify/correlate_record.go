@@ -91,12 +91,34 @@ func joinOrigin(file string, pos int32) string {
 	return file + "#" + strconv.Itoa(int(pos))
 }
 
-// compareOrigins compares two split origins as their joined strings.
+// compareOrigins compares two split origins as their joined strings,
+// without joining them: it orders the heap of pending incidents and the
+// records of a call, so it must not allocate.
 func compareOrigins(afile string, apos int32, bfile string, bpos int32) int {
 	if afile == bfile && apos == bpos {
 		return 0
 	}
-	return strings.Compare(joinOrigin(afile, apos), joinOrigin(bfile, bpos))
+	n := min(len(afile), len(bfile))
+	if c := strings.Compare(afile[:n], bfile[:n]); c != 0 {
+		return c
+	}
+	// One file is a prefix of the other: what follows the common part is
+	// the shorter one's "#pos" (at most 11 bytes) against the rest of the
+	// longer one, whose first 12 bytes decide.
+	var x, y [24]byte
+	a := appendTail(x[:0], afile[n:], apos)
+	b := appendTail(y[:0], bfile[n:], bpos)
+	return bytes.Compare(a, b)
+}
+
+// appendTail appends the first 12 bytes at most of rest + "#pos" (nothing
+// after rest when pos < 0).
+func appendTail(b []byte, rest string, pos int32) []byte {
+	b = append(b, rest[:min(len(rest), 12)]...)
+	if len(b) < 12 && pos >= 0 {
+		b = strconv.AppendInt(append(b, '#'), int64(pos), 10)
+	}
+	return b[:min(len(b), 12)]
 }
 
 // origin is where the record was read.

@@ -66,7 +66,8 @@ func TestRecordBinary(t *testing.T) {
 // compares as the whole string, and shares the file of a log's records.
 func TestSplitOrigin(t *testing.T) {
 	origins := []string{"a.json.gz#1533", "a.json.gz#2", "a.json.gz#10", "a.json.gz", "a.json.gz#", "a.json.gz#007",
-		"a.json.gz#-1", "a.json.gz#+5", "a.json.gz#99999999999", "s3://b/k#1#2", "#0", "", "a.json.gz#0", "a.json.gzz#1"}
+		"a.json.gz#-1", "a.json.gz#+5", "a.json.gz#99999999999", "s3://b/k#1#2", "#0", "", "a.json.gz#0", "a.json.gzz#1",
+		"a", "a#1", "a#12345678901", "a#12345", "a#12346x", "a#1234567890", "a#1234567890x", "a#1234567891", "a.json.gz#1x", "a.json.gz#1/more/of/a/longer/path.json.gz#3"}
 	for _, o := range origins {
 		file, pos := splitOrigin(o)
 		if got := joinOrigin(file, pos); got != o {
@@ -81,6 +82,9 @@ func TestSplitOrigin(t *testing.T) {
 				t.Errorf("compareOrigins(%q, %q) = %d, want %d", o, p, got, want)
 			}
 		}
+	}
+	if n := testing.AllocsPerRun(100, func() { compareOrigins("a.json.gz", 1533, "a.json.gz", 2) }); n != 0 {
+		t.Errorf("compareOrigins allocates %v times", n)
 	}
 	if f1, _ := splitOrigin("x/y.json.gz#1"); f1 != "x/y.json.gz" {
 		t.Errorf("splitOrigin kept %q as the file", f1)
