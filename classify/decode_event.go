@@ -136,6 +136,27 @@ func (d *decoder) object(path string) bool {
 	return false
 }
 
+// stringMembers decodes an object (or null) whose wanted members are all
+// strings: keys[i] into *strs[i]; other members are skipped. prefix is
+// the object's path and a dot, a constant, so that naming a mistyped
+// member costs nothing until one is.
+func (d *decoder) stringMembers(prefix string, keys []string, strs []*string) {
+	if !d.object(strings.TrimSuffix(prefix, ".")) {
+		return
+	}
+	for first := true; ; first = false {
+		k, ok := d.objectKey(first)
+		if !ok {
+			return
+		}
+		if i := lookup(k, keys); i >= 0 {
+			d.string(strs[i], prefix, keys[i])
+		} else {
+			d.skip()
+		}
+	}
+}
+
 func (d *decoder) userIdentity(u *UserIdentity) {
 	if !d.object(pathUserIdentity) {
 		return
@@ -175,21 +196,8 @@ func (d *decoder) sessionContext(s *SessionContext) {
 }
 
 func (d *decoder) sessionIssuer(s *SessionIssuer) {
-	if !d.object(pathIssuer) {
-		return
-	}
 	strs := [...]*string{&s.Type, &s.PrincipalID, &s.ARN, &s.AccountID, &s.UserName}
-	for first := true; ; first = false {
-		k, ok := d.objectKey(first)
-		if !ok {
-			return
-		}
-		if i := lookup(k, sessionIssuerKeys[:]); i >= 0 {
-			d.string(strs[i], pathIssuer+".", sessionIssuerKeys[i])
-		} else {
-			d.skip()
-		}
-	}
+	d.stringMembers(pathIssuer+".", sessionIssuerKeys[:], strs[:])
 }
 
 // resources decodes the resources array as encoding/json decodes into a
@@ -231,21 +239,8 @@ func (d *decoder) resources(rs *[]Resource) {
 }
 
 func (d *decoder) resource(r *Resource) {
-	if !d.object(pathResources) {
-		return
-	}
 	strs := [...]*string{&r.ARN, &r.AccountID, &r.Type}
-	for first := true; ; first = false {
-		k, ok := d.objectKey(first)
-		if !ok {
-			return
-		}
-		if i := lookup(k, resourceKeys[:]); i >= 0 {
-			d.string(strs[i], pathResources+".", resourceKeys[i])
-		} else {
-			d.skip()
-		}
-	}
+	d.stringMembers(pathResources+".", resourceKeys[:], strs[:])
 }
 
 // tlsDetails decodes tlsDetails: null makes it nil; any other value makes
@@ -265,21 +260,8 @@ func (d *decoder) tlsDetails(p **TLSDetails) {
 		*p = new(TLSDetails)
 	}
 	t := *p
-	if !d.object(pathTLS) {
-		return
-	}
 	strs := [...]*string{&t.TLSVersion, &t.CipherSuite, &t.ClientProvidedHostHeader}
-	for first := true; ; first = false {
-		k, ok := d.objectKey(first)
-		if !ok {
-			return
-		}
-		if i := lookup(k, tlsKeys[:]); i >= 0 {
-			d.string(strs[i], pathTLS+".", tlsKeys[i])
-		} else {
-			d.skip()
-		}
-	}
+	d.stringMembers(pathTLS+".", tlsKeys[:], strs[:])
 }
 
 // flexBool reads true, false, "true", "false" and null (and is false for
