@@ -2,6 +2,9 @@
 
 package ingest
 
+// Gunzip names the gzip decompressor of this build, for `denytrail version`.
+const Gunzip = "klauspost/compress (pure Go)"
+
 // wholePools and wholeReader hold nothing in the default build: it
 // decompresses every gzip input as it reads, with klauspost/compress.
 type (

@@ -27,6 +27,9 @@ import (
 	"github.com/denytrail/denytrail/internal/libdeflate"
 )
 
+// Gunzip names the gzip decompressor of this build, for `denytrail version`.
+const Gunzip = "libdeflate " + libdeflate.Version + " (cgo, -tags libdeflate); klauspost/compress where libdeflate may not"
+
 // The whole-input budget per Reader: a larger input is streamed. Most
 // CloudTrail log files are a few MiB decompressed; a Reader holds at most
 // this much more than the default build's (which holds a 1.1 MiB buffer;

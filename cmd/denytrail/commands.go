@@ -93,7 +93,9 @@ func newVersionCmd(e *env) *cobra.Command {
 		Short: "Print the version, the commit it was built from, and the Go version",
 		Long: `Version prints the module version, the VCS revision and time of the
 commit the binary was built from (and whether the checkout had uncommitted
-changes), and the Go toolchain; --version prints the same.`,
+changes), the Go toolchain, and the gzip decompressor built in (libdeflate
+in a -tags libdeflate build, klauspost/compress otherwise); --version prints
+the same.`,
 		Example: indent(`
 denytrail version
 denytrail --version`),

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/denytrail/denytrail/ingest"
 )
 
 // Release builds may set these at link time; each one set wins over what
@@ -23,6 +25,7 @@ type buildInfo struct {
 	Time     string // commit time (RFC 3339), or the -ldflags build time
 	Modified bool   // the checkout had uncommitted changes
 	Go       string // toolchain and platform
+	Gunzip   string // the gzip decompressor built in (ingest.Gunzip)
 }
 
 // readBuildInfo combines runtime/debug's record of the build with the
@@ -56,7 +59,9 @@ func readBuildInfo(bi *debug.BuildInfo, ok bool, ldVersion, ldCommit, ldTime str
 // currentBuild is the running binary's buildInfo.
 func currentBuild() buildInfo {
 	bi, ok := debug.ReadBuildInfo()
-	return readBuildInfo(bi, ok, version, commit, buildTime)
+	b := readBuildInfo(bi, ok, version, commit, buildTime)
+	b.Gunzip = ingest.Gunzip
+	return b
 }
 
 // String is the text of --version and the version command.
@@ -70,5 +75,8 @@ func (b buildInfo) String() string {
 	fmt.Fprintf(&s, "commit:  %s\n", commit)
 	fmt.Fprintf(&s, "time:    %s\n", cmp.Or(b.Time, "unknown"))
 	fmt.Fprintf(&s, "go:      %s\n", b.Go)
+	if b.Gunzip != "" {
+		fmt.Fprintf(&s, "gunzip:  %s\n", b.Gunzip)
+	}
 	return s.String()
 }

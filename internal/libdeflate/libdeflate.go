@@ -18,6 +18,9 @@ import (
 	"unsafe"
 )
 
+// Version is the version of the libdeflate linked in.
+const Version = C.LIBDEFLATE_VERSION_STRING
+
 var (
 	// ErrShortBuffer is the error of a member that does not fit out.
 	ErrShortBuffer = errors.New("libdeflate: output buffer too small")
