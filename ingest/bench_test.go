@@ -2,12 +2,16 @@ package ingest
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/denytrail/denytrail/internal/synth"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -231,6 +235,85 @@ func BenchmarkReaderStream(b *testing.B) {
 				grew = max(grew, drain(b, s, 20_000))
 			}
 			b.ReportMetric(float64(grew)/(1<<20), "peak-heap-MB")
+		})
+	}
+}
+
+// classifyNeedles are classify.Filter.Needles() as the scan passes them
+// (ingest cannot import classify), and the scan's probe for S3 data events.
+var classifyNeedles = [][]byte{
+	[]byte(`"errorCode"`), []byte(`\u`), []byte(`Policy"`), []byte(`AccessBlock"`), []byte(`OwnershipControls"`),
+	[]byte(`PutBucketAcl"`), []byte(`BucketEncryption"`), []byte(`Grant"`), []byte(`DisableKey"`), []byte(`EnableKey"`),
+	[]byte(`KeyDeletion"`), []byte(`PolicyVersion"`), []byte(`PermissionsBoundary"`),
+}
+
+// synthLogs returns the decompressed log files (not digests) of a
+// generated organization trail of about size bytes, shaped as bench/gen
+// writes it (2000 records per file, 1% failures).
+func synthLogs(tb testing.TB, size int) [][]byte {
+	cfg := synth.Config{Seed: 1, OrgID: "o-abc123defg", Accounts: []string{"111122223333", "444455556666", "555566667777"},
+		Start: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), Duration: 24 * time.Hour, RecordsPerFile: 2000}
+	var logs [][]byte
+	total := 0
+	errDone := errors.New("done")
+	err := synth.Generate(context.Background(), cfg, func(f synth.File) error {
+		zr, err := gzip.NewReader(bytes.NewReader(f.Data))
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			return err
+		}
+		logs = append(logs, b)
+		if total += len(b); total >= size {
+			return errDone
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errDone) {
+		tb.Fatal(err)
+	}
+	return logs
+}
+
+// BenchmarkReaderArchive measures the reader's own per-byte work (finding
+// record ends and needles) over log files generated as bench/gen writes
+// them, decompressed in memory: walking alone (Keep rejects every record
+// and there are no needles), and with the scan's needles. MB/s counts
+// decompressed bytes.
+//
+//	go test -run '^$' -bench BenchmarkReaderArchive -benchtime 20x ./ingest/
+func BenchmarkReaderArchive(b *testing.B) {
+	logs := synthLogs(b, 24<<20)
+	size := 0
+	for _, l := range logs {
+		size += len(l)
+	}
+	pools := NewPools()
+	for _, c := range []struct {
+		name    string
+		needles [][]byte
+	}{{"split", nil}, {"needles", classifyNeedles}} {
+		b.Run(c.name, func(b *testing.B) {
+			keep := func([]byte) bool { return false }
+			if c.needles != nil {
+				keep = func(raw []byte) bool { return containsAny(raw, c.needles) }
+			}
+			b.SetBytes(int64(size))
+			br := new(bytes.Reader)
+			for b.Loop() {
+				for _, l := range logs {
+					br.Reset(l)
+					rd := NewReader(br, "bench", ReaderOptions{Keep: keep, Needles: c.needles, Pools: pools, CallerChecksJSON: true})
+					for rd.Next() {
+					}
+					if rd.Err() != nil || rd.Records() < 2000 {
+						b.Fatal(rd.Records(), rd.Err())
+					}
+					rd.Close()
+				}
+			}
 		})
 	}
 }

@@ -1,45 +1,97 @@
 package ingest
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // walkMasks is walk computed 64 bytes at a time, the way simdjson finds a
-// document's structure: blockMasks marks the block's quotes, backslashes
-// and brackets in four 64-bit masks (one vector compare per kind and 16
-// bytes), the string state follows from the quotes by a prefix XOR, and
-// the brackets outside strings change the depth by their popcount. Only a
-// block that may close the container has its brackets visited one by one.
-// A block with a backslash in it, or starting after one, is walked byte by
-// byte: escapes count only inside strings, which the masks cannot tell
-// without the sequential state. It takes and returns what walk does.
-func walkMasks(b []byte, i int, st *walkState) (int, bool) {
-	var m [8][4]uint64
+// document's structure: walkBlocks marks each block's quotes, backslashes
+// and brackets in 64-bit masks, the string state follows from the quotes
+// by a prefix XOR, and the brackets outside strings change the depth by
+// their popcount; only a block that may close the container has its
+// brackets visited one by one. A block with a backslash in it, or starting
+// after one, is walked byte by byte here: escapes count only inside
+// strings, which the masks cannot tell without the sequential state.
+//
+// The same pass marks the needle set's anchors (nib): walkMasks appends to
+// an the anchor mask of every 64-byte block it reads from i, the last one
+// cut at len(b), so that a record's needle check reads these instead of
+// its bytes again (needleSet.inAnchors). It takes and returns what walk
+// does, and an.
+func walkMasks(b []byte, i int, st *walkState, nib *nibbles, an []uint64) (int, bool, []uint64) {
+	var tail [64]byte
 	for i < len(b) {
-		n := blockMasks(b[i:], m[:])
-		if n == 0 {
+		g := b[i:min(i+walkRun, len(b)-(len(b)-i)%64)]
+		if len(g) == 0 {
 			// Less than a block left: the same on a zero-padded copy (zero
 			// bytes are none of the bytes that matter).
-			var tail [64]byte
 			copy(tail[:], b[i:])
-			blockMasks(tail[:], m[:1])
-			n = 1
+			g = tail[:]
 		}
-		for k := range n {
-			at := i + 64*k
-			q, bs, op, cl := m[k][0], m[k][1], m[k][2], m[k][3]
+		n := len(g) / 64
+		base := len(an)
+		an = slices.Grow(an, n)[:base+n]
+		for k := 0; k < n; {
+			d, end := walkBlocks(g[64*k:], nib, st, an[base+k:])
+			if k += d; end > 0 {
+				return i + 64*k + end, true, cutAnchors(an[:base+k+1], i+64*k, len(b))
+			}
+			if k == n {
+				break
+			}
+			// A backslash, or an escape pending: byte by byte.
+			if j, ok := stepBytes(b[i+64*k:min(i+64*k+64, len(b))], st); ok {
+				return i + 64*k + j, true, cutAnchors(an[:base+k+1], i+64*k, len(b))
+			}
+			k++
+		}
+		i += 64 * n
+	}
+	return len(b), false, cutAnchors(an, i-64, len(b))
+}
+
+// walkRun is how many bytes walkMasks hands walkBlocks at a time: the
+// anchor masks grow by a run, not by the rest of the buffer, at once.
+const walkRun = 64 * 64
+
+// cutAnchors clears the bits of an's last mask, that of the block at b[at],
+// for bytes at or past end: the zero padding of a last partial block.
+func cutAnchors(an []uint64, at, end int) []uint64 {
+	if n := end - at; n < 64 && len(an) > 0 {
+		an[len(an)-1] &= 1<<n - 1
+	}
+	return an
+}
+
+// walkBlocksGo moves st over the whole 64-byte blocks of b, at most
+// len(an), with walk's rules, storing in an[k] the mask of the bytes of
+// block k that are anchors (nib.anchors; none if nib is nil). It stops at the first block with
+// a backslash or that starts with st.esc, leaving st as at the block's
+// start (k is then less than len(b)/64 and end 0), or when the container
+// closes in block k (end is then the index just past the closing bracket,
+// from the block's start, 1 to 64). It returns the number of blocks walked
+// before the stop, or all of them and 0. walkBlocksAVX2 does the same.
+func walkBlocksGo(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end int) {
+	n := min(len(b)/64, len(an))
+	var m [8][4]uint64
+	for k0 := 0; k0 < n; k0 += 8 {
+		c := blockMasks(b[64*k0:64*n], m[:])
+		if nib != nil {
+			anchorMasks(b[64*k0:64*n], &nib.anchors, an[k0:k0+c])
+		} else {
+			clear(an[k0 : k0+c])
+		}
+		for j := range c {
+			q, bs, op, cl := m[j][0], m[j][1], m[j][2], m[j][3]
 			if bs != 0 || st.esc {
-				g := b[at:min(at+64, len(b))]
-				if j, ok := stepBytes(g, st); ok {
-					return at + j, true
-				}
-				continue
+				return k0 + j, 0
 			}
 			in := prefixXor(q) // bit k: an odd number of quotes at or before k
 			if st.inStr {
 				in = ^in
 			}
-			if bits.OnesCount64(q)&1 == 1 {
-				st.inStr = !st.inStr
-			}
+			st.inStr = in>>63 == 1
 			op &^= in
 			cl &^= in
 			if nc := bits.OnesCount64(cl); nc < st.depth {
@@ -53,13 +105,12 @@ func walkMasks(b []byte, i int, st *walkState) (int, bool) {
 					continue
 				}
 				if st.depth--; st.depth == 0 {
-					return at + t + 1, true
+					return k0 + j, t + 1
 				}
 			}
 		}
-		i += 64 * n
 	}
-	return len(b), false
+	return n, 0
 }
 
 // prefixXor returns the mask whose bit k is the XOR of bits 0..k of x.

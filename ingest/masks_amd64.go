@@ -6,32 +6,46 @@ package ingest
 // which pays where blockMasks is vectorised.
 const masksWalk = true
 
-// avx2 says the CPU runs the AVX2 versions (32 bytes per compare); every
-// amd64 CPU runs the SSE2 ones (16). Read-only after initialisation.
+// avx2 says the CPU runs the AVX2 versions (32 bytes per compare, with
+// POPCNT and PCLMULQDQ); every amd64 CPU runs the SSE2 ones (16).
+// Read-only after initialisation.
 var avx2 = cpuAVX2()
 
 func cpuAVX2() bool
 
-// blockMasksSSE2 and blockMasksAVX2 are blockMasksGo in assembly.
+// blockMasksSSE2 is blockMasksGo in assembly.
 //
 //go:noescape
 func blockMasksSSE2(p *byte, n int, out *[4]uint64)
-
-//go:noescape
-func blockMasksAVX2(p *byte, n int, out *[4]uint64)
 
 // blockMasks fills out[k] with the masks of the k-th 64-byte block of b,
 // for as many whole blocks as b and out hold (see blockMasksGo).
 func blockMasks(b []byte, out [][4]uint64) int {
 	n := min(len(b)/64, len(out))
-	switch {
-	case n == 0:
-	case avx2:
-		blockMasksAVX2(&b[0], n, &out[0])
-	default:
+	if n > 0 {
 		blockMasksSSE2(&b[0], n, &out[0])
 	}
 	return n
+}
+
+// walkBlocksAVX2 is walkBlocksGo in assembly.
+//
+//go:noescape
+func walkBlocksAVX2(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
+
+// walkBlocks is walkBlocksGo, in one AVX2 pass where the CPU has it.
+func walkBlocks(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end int) {
+	n := min(len(b)/64, len(an))
+	switch {
+	case !avx2:
+		return walkBlocksGo(b, nib, st, an)
+	case n == 0:
+		return 0, 0
+	case nib == nil:
+		var none nibbles // no byte is an anchor
+		return walkBlocksAVX2(&b[0], n, &none, st, &an[0])
+	}
+	return walkBlocksAVX2(&b[0], n, nib, st, &an[0])
 }
 
 // anchorMasksSSE2 and anchorMasksAVX2 are anchorMasksGo in assembly.

@@ -142,7 +142,8 @@ aloop:
 adone:
 	RET
 
-// func cpuAVX2() bool: the CPU has AVX2 and the OS saves the YMM registers.
+// func cpuAVX2() bool: the CPU has AVX2, POPCNT and PCLMULQDQ, and the OS
+// saves the YMM registers.
 TEXT ·cpuAVX2(SB), NOSPLIT, $0-1
 	MOVB $0, ret+0(FP)
 	XORL AX, AX
@@ -153,8 +154,8 @@ TEXT ·cpuAVX2(SB), NOSPLIT, $0-1
 	XORL CX, CX
 	CPUID
 	MOVL CX, BX
-	ANDL $0x18000000, BX // OSXSAVE (bit 27) and AVX (bit 28)
-	CMPL BX, $0x18000000
+	ANDL $0x18800002, BX // PCLMULQDQ (bit 1), POPCNT (23), OSXSAVE (27), AVX (28)
+	CMPL BX, $0x18800002
 	JNE  nope
 	XORL CX, CX
 	XGETBV
@@ -171,64 +172,10 @@ TEXT ·cpuAVX2(SB), NOSPLIT, $0-1
 nope:
 	RET
 
-// One 32-byte lane for blockMasksAVX2: as LANE.
-#define YLANE(off, sh) \
-	VMOVDQU off(SI), Y0; \
-	VPCMPEQB Y8, Y0, Y1; \
-	VPMOVMSKB Y1, AX; \
-	SHLQ $sh, AX; \
-	ORQ AX, R8; \
-	VPCMPEQB Y9, Y0, Y1; \
-	VPMOVMSKB Y1, AX; \
-	SHLQ $sh, AX; \
-	ORQ AX, R9; \
-	VPOR Y10, Y0, Y0; \
-	VPCMPEQB Y11, Y0, Y1; \
-	VPMOVMSKB Y1, AX; \
-	SHLQ $sh, AX; \
-	ORQ AX, R10; \
-	VPCMPEQB Y12, Y0, Y1; \
-	VPMOVMSKB Y1, AX; \
-	SHLQ $sh, AX; \
-	ORQ AX, R11
-
 #define YBCAST(c, Y) \
 	MOVQ $c, AX; \
 	VMOVQ AX, X0; \
 	VPBROADCASTB X0, Y
-
-// func blockMasksAVX2(p *byte, n int, out *[4]uint64)
-TEXT ·blockMasksAVX2(SB), NOSPLIT, $0-24
-	MOVQ p+0(FP), SI
-	MOVQ n+8(FP), CX
-	MOVQ out+16(FP), DI
-	YBCAST(0x22, Y8)
-	YBCAST(0x5c, Y9)
-	YBCAST(0x20, Y10)
-	YBCAST(0x7b, Y11)
-	YBCAST(0x7d, Y12)
-	TESTQ CX, CX
-	JLE ydone
-
-yloop:
-	XORQ R8, R8
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-	YLANE(0, 0)
-	YLANE(32, 32)
-	MOVQ R8, 0(DI)
-	MOVQ R9, 8(DI)
-	MOVQ R10, 16(DI)
-	MOVQ R11, 24(DI)
-	ADDQ $64, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ yloop
-
-ydone:
-	VZEROUPPER
-	RET
 
 #define YABCAST(k, Y) \
 	VPBROADCASTB k(BX), Y
@@ -285,3 +232,141 @@ yaloop:
 yadone:
 	VZEROUPPER
 	RET
+
+// Both halves of one mask for walkBlocksAVX2: bit j of dst for byte j of
+// the block whose halves are in Y0 and Y1, where they equal cmp (Y2, Y3
+// and AX are scratch).
+#define WMASK(Ylo, Yhi, cmp, dst) \
+	VPCMPEQB cmp, Ylo, Y2; \
+	VPMOVMSKB Y2, dst; \
+	VPCMPEQB cmp, Yhi, Y3; \
+	VPMOVMSKB Y3, AX; \
+	SHLQ $32, AX; \
+	ORQ AX, dst
+
+// The bytes of the 32 at Y that are not anchors, as 0xff in Yout: an
+// anchor's bit is set in both the table of its low nibble (Y13) and that
+// of its high nibble (Y14). Y15 holds 0x0f in every byte, Y7 zero.
+#define WNOTANCHOR(Y, Yout, Yt) \
+	VPAND Y15, Y, Yout; \
+	VPSHUFB Yout, Y13, Yout; \
+	VPSRLW $4, Y, Yt; \
+	VPAND Y15, Yt, Yt; \
+	VPSHUFB Yt, Y14, Yt; \
+	VPAND Yt, Yout, Yout; \
+	VPCMPEQB Y7, Yout, Yout
+
+// func walkBlocksAVX2(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
+//
+// walkBlocksGo in assembly: one load of each 64-byte block gives its
+// quotes, backslashes, brackets and anchors; the string state is the
+// prefix XOR of the quotes (a carry-less multiply by all ones).
+TEXT ·walkBlocksAVX2(SB), NOSPLIT, $0-56
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), BX
+	MOVQ nib+16(FP), DX
+	MOVQ an+32(FP), DI
+	VBROADCASTI128 0(DX), Y13
+	VBROADCASTI128 16(DX), Y14
+	YBCAST(0x22, Y8)
+	YBCAST(0x5c, Y9)
+	YBCAST(0x20, Y10)
+	YBCAST(0x7b, Y11)
+	YBCAST(0x7d, Y12)
+	YBCAST(0x0f, Y15)
+	VPXOR Y7, Y7, Y7
+	VPCMPEQB X6, X6, X6 // all ones, for the prefix XOR
+	MOVQ st+24(FP), DX
+	MOVQ 0(DX), R12    // depth
+	MOVBQZX 8(DX), R13 // inStr
+	NEGQ R13           // all ones inside a string
+	MOVBQZX 9(DX), R11 // esc: stops at the first block
+	MOVQ R11, end+48(FP)
+	XORQ CX, CX
+	CMPQ CX, BX
+	JGE  wdone
+
+wloop:
+	VMOVDQU 0(SI), Y0
+	VMOVDQU 32(SI), Y1
+
+	// Anchors first: every block walked or stopped at has its mask.
+	WNOTANCHOR(Y0, Y4, Y5)
+	VPMOVMSKB Y4, R8
+	WNOTANCHOR(Y1, Y4, Y5)
+	VPMOVMSKB Y4, AX
+	SHLQ $32, AX
+	ORQ  AX, R8
+	NOTQ R8
+	MOVQ R8, (DI)(CX*8)
+
+	WMASK(Y0, Y1, Y9, R9) // backslashes
+	ORQ  end+48(FP), R9  // or an escape pending at the first block
+	MOVQ $0, end+48(FP)
+	TESTQ R9, R9
+	JNZ  wstop
+
+	WMASK(Y0, Y1, Y8, R8) // quotes
+	VPOR Y10, Y0, Y0      // '[' onto '{', ']' onto '}'
+	VPOR Y10, Y1, Y1
+	WMASK(Y0, Y1, Y11, R10) // opening brackets
+	WMASK(Y0, Y1, Y12, R11) // closing brackets
+
+	VMOVQ R8, X2
+	VPCLMULQDQ $0, X6, X2, X2
+	VMOVQ X2, AX
+	XORQ R13, AX // bit j: byte j is inside a string (or its closing quote)
+	MOVQ AX, R13
+	SARQ $63, R13
+	NOTQ AX
+	ANDQ AX, R10
+	ANDQ AX, R11
+	POPCNTQ R11, DX
+	CMPQ DX, R12
+	JGE  wvisit
+	POPCNTQ R10, AX
+	ADDQ AX, R12
+	SUBQ DX, R12
+
+wnext:
+	ADDQ $64, SI
+	INCQ CX
+	CMPQ CX, BX
+	JLT  wloop
+
+wdone:
+	MOVQ $0, end+48(FP)
+
+wstop:
+	MOVQ CX, k+40(FP)
+	MOVQ st+24(FP), DX
+	MOVQ R12, 0(DX)
+	ANDQ $1, R13
+	MOVB R13, 8(DX)
+	VZEROUPPER
+	RET
+
+	// The block may close the container: its brackets one by one.
+wvisit:
+	MOVQ R10, AX
+	ORQ  R11, AX
+
+wvloop:
+	TESTQ AX, AX
+	JZ   wnext
+	MOVQ AX, DX
+	NEGQ DX
+	ANDQ AX, DX // the first bracket left
+	XORQ DX, AX
+	TESTQ DX, R10
+	JZ   wclose
+	INCQ R12
+	JMP  wvloop
+
+wclose:
+	DECQ R12
+	JNZ  wvloop
+	BSFQ DX, DX
+	INCQ DX
+	MOVQ DX, end+48(FP)
+	JMP  wstop

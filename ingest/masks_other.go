@@ -11,3 +11,8 @@ func blockMasks(b []byte, out [][4]uint64) int { return blockMasksGo(b, out) }
 
 // anchorMasks is anchorMasksGo.
 func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int { return anchorMasksGo(b, anchors, out) }
+
+// walkBlocks is walkBlocksGo.
+func walkBlocks(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end int) {
+	return walkBlocksGo(b, nib, st, an)
+}

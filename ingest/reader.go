@@ -165,8 +165,14 @@ type Reader struct {
 	gz     *gzip.Reader
 	in     io.Reader // br or gz
 	buf    []byte
-	pooled *[]byte // where buf came from in pools, or nil
-	ix     index   // where the next brackets, backslash and needles are in buf
+	pooled *[]byte  // where buf came from in pools, or nil
+	ix     index    // where the next brackets, backslash and needles are in buf
+	nib    *nibbles // the needles' anchors for walkMasks, or nil
+	// an holds the anchor masks of the 64-byte blocks of the container
+	// skipContainer skipped last, from its first byte; anOK says they are
+	// all there: walkMasks went over it in one call, without a refill.
+	an   []uint64
+	anOK bool
 
 	// buf[pos:end] is read but not yet scanned. base is the input offset of
 	// buf[0]. fill keeps buf[mark:] (mark >= 0) so that a record being
@@ -221,6 +227,7 @@ func newReader(r io.Reader, name string, opts ReaderOptions, limit, chunk int) *
 	default:
 		rd.needles = compileNeedles(opts.Needles)
 	}
+	rd.nib = rd.needles.anchorTables()
 	return rd
 }
 
@@ -676,12 +683,12 @@ func (r *Reader) object() (yield, ok bool) {
 	idx := int(r.n)
 	r.n++
 	if r.values > 1 {
-		return r.emit(raw, size, idx, false), true
+		return r.emit(raw, nil, size, idx, false), true
 	}
 	// The first top-level object: it has index -1 if nothing follows it.
 	// Looking ahead may move buf, so a kept record is copied first.
 	if raw != nil {
-		if r.keep != nil && !r.wants(raw) {
+		if r.keep != nil && !r.wants(raw, nil) {
 			return false, true
 		}
 		r.scratch = append(r.scratch[:0], raw...)
@@ -690,7 +697,7 @@ func (r *Reader) object() (yield, ok bool) {
 	if _, more := r.peek(); !more && r.rerr == io.EOF {
 		idx = -1
 	}
-	return r.emit(raw, size, idx, true), true
+	return r.emit(raw, nil, size, idx, true), true
 }
 
 // element reads a value where a record should be: an element of an array
@@ -722,7 +729,11 @@ func (r *Reader) element(c byte) (yield, ok bool) {
 	}
 	r.mark = -1
 	r.n++
-	return r.emit(raw, size, idx, false), true
+	var an []uint64
+	if r.anOK {
+		an = r.an
+	}
+	return r.emit(raw, an, size, idx, false), true
 }
 
 // event reads one element of a lookup-events "Events" array and decodes its
@@ -808,7 +819,7 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 	case !found:
 		recErr = errNoEvent
 	case big:
-		return r.emit(nil, size, idx, false), true
+		return r.emit(nil, nil, size, idx, false), true
 	}
 	if recErr != nil {
 		r.rec = Record{Origin: o, Err: recordErr(o, recErr)}
@@ -819,19 +830,20 @@ func (r *Reader) event(c byte) (yield, ok bool) {
 		r.rec = Record{Origin: o, Err: recordErr(o, fmt.Errorf("CloudTrailEvent: %w", errNotObject))}
 		return true, true
 	}
-	return r.emit(raw, size, idx, false), true
+	return r.emit(raw, nil, size, idx, false), true
 }
 
 // emit sets r.rec to the record raw, or to an error for a record of size
 // bytes that was too large (raw nil). It reports false when Keep rejects
-// the record; kept says Keep has already accepted it.
-func (r *Reader) emit(raw []byte, size int64, idx int, kept bool) bool {
+// the record; kept says Keep has already accepted it. an, when not nil,
+// holds the anchor masks of raw's blocks.
+func (r *Reader) emit(raw []byte, an []uint64, size int64, idx int, kept bool) bool {
 	o := Origin{r.name, idx}
 	if raw == nil {
 		r.rec = Record{Origin: o, Err: recordErr(o, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, size, r.limit))}
 		return true
 	}
-	if !kept && r.keep != nil && !r.wants(raw) {
+	if !kept && r.keep != nil && !r.wants(raw, an) {
 		return false
 	}
 	if err := validate(raw, !r.noJSON); err != nil {
@@ -1085,9 +1097,11 @@ func (r *Reader) scanKey() (keyKind, error) {
 
 // skipContainer skips the object or array starting at pos. It counts depth
 // rather than recursing; walkMasks (or, where it is not vectorised, walk)
-// tells which brackets are inside strings without a loop over every byte.
+// tells which brackets are inside strings without a loop over every byte,
+// and marks the needles' anchors on the way (r.an, r.anOK).
 func (r *Reader) skipContainer() error {
 	var st walkState
+	r.an, r.anOK = r.an[:0], masksWalk
 	for {
 		if r.pos >= r.end && !r.fill() {
 			return r.readErr()
@@ -1095,7 +1109,7 @@ func (r *Reader) skipContainer() error {
 		var j int
 		var ok bool
 		if masksWalk {
-			j, ok = walkMasks(r.buf[:r.end], r.pos, &st)
+			j, ok, r.an = walkMasks(r.buf[:r.end], r.pos, &st, r.nib, r.an)
 		} else {
 			j, ok = r.ix.walk(r.buf[:r.end], r.pos, &st)
 		}
@@ -1103,7 +1117,10 @@ func (r *Reader) skipContainer() error {
 			r.pos = j
 			return nil
 		}
+		// The container goes on past a refill: its blocks would not be
+		// one run from its start. Its needles are looked for again.
 		r.pos = r.end
+		r.an, r.anOK = r.an[:0], false
 	}
 }
 

@@ -8,8 +8,9 @@ import (
 
 // The Reader's two fast paths (DESIGN.md §4). Neither changes what the
 // Reader returns; the tests hold them to the straightforward versions.
-// On amd64 both classify 64 bytes at a time with vector compares
-// (masks.go: walkMasks, needleSet.inMasks); elsewhere they use only
+// On amd64 both classify 64 bytes at a time with vector compares, in one
+// pass over each record (masks.go: walkMasks marks the needles' anchors as
+// it finds where the record ends; needleSet.inAnchors); elsewhere they use only
 // bytes.IndexByte and bytes.Count, which the runtime vectorises (this
 // file: walk, needleSet.inFind).
 //
@@ -136,9 +137,20 @@ func strState(g []byte, st *walkState) {
 // anchor at once (in); elsewhere each group is searched for with
 // bytes.IndexByte (find).
 type needleSet struct {
-	groups  []needleGroup
-	anchors [8]byte   // the groups' anchors, the first repeated to fill
-	group   [256]int8 // the group of the needles anchored on a byte, or -1
+	groups []needleGroup
+	nib    nibbles   // the groups' anchors, when there are at most eight
+	group  [256]int8 // the group of the needles anchored on a byte, or -1
+}
+
+// nibbles describes up to eight anchor bytes for the vector code: bit g is
+// set in lo[a&15] and hi[a>>4] for the anchor a of group g, so that a byte
+// c is an anchor exactly when lo[c&15]&hi[c>>4] is not zero (two table
+// lookups, PSHUFB, rather than a compare per anchor). anchors lists the
+// same bytes, the first repeated to fill, for the compares of
+// anchorMasks. The assembly reads lo and hi at offsets 0 and 16.
+type nibbles struct {
+	lo, hi  [16]byte
+	anchors [8]byte
 }
 
 type needleGroup struct {
@@ -247,8 +259,14 @@ func compileNeedles(needles [][]byte) *needleSet {
 	for i, g := range set.groups {
 		set.group[g.anchor] = int8(min(i, 127))
 	}
-	for i := range set.anchors {
-		set.anchors[i] = set.groups[i%len(set.groups)].anchor
+	for i := range set.nib.anchors {
+		set.nib.anchors[i] = set.groups[i%len(set.groups)].anchor
+	}
+	if set.masked() {
+		for i, g := range set.groups {
+			set.nib.lo[g.anchor&15] |= 1 << i
+			set.nib.hi[g.anchor>>4] |= 1 << i
+		}
 	}
 	return set
 }
@@ -282,9 +300,22 @@ func (g *needleGroup) at(b []byte, from, p int) (match, bool) {
 	return match{}, false
 }
 
+// masked says the set's anchors are marked 64 bytes at a time (nib):
+// there are at most eight, and blocks are classified with vector code.
+func (set *needleSet) masked() bool { return masksWalk && len(set.groups) <= len(set.nib.anchors) }
+
+// anchorTables returns the set's nibbles for walkMasks, or nil when the
+// set has none to mark.
+func (set *needleSet) anchorTables() *nibbles {
+	if set == nil || !set.masked() {
+		return nil
+	}
+	return &set.nib
+}
+
 // in reports whether raw holds any needle of the set.
 func (set *needleSet) in(raw []byte) bool {
-	if !masksWalk || len(set.groups) > len(set.anchors) {
+	if !set.masked() {
 		return set.inFind(raw)
 	}
 	return set.inMasks(raw)
@@ -301,15 +332,15 @@ func (set *needleSet) inFind(raw []byte) bool {
 }
 
 // inMasks is in with one pass of anchorMasks; it needs at most
-// len(set.anchors) groups.
+// len(set.nib.anchors) groups.
 func (set *needleSet) inMasks(raw []byte) bool {
 	var m [8]uint64
 	for i := 0; i < len(raw); {
-		n := anchorMasks(raw[i:], &set.anchors, m[:])
+		n := anchorMasks(raw[i:], &set.nib.anchors, m[:])
 		if n == 0 {
 			var tail [64]byte
 			copy(tail[:], raw[i:])
-			anchorMasks(tail[:], &set.anchors, m[:1])
+			anchorMasks(tail[:], &set.nib.anchors, m[:1])
 			m[0] &= 1<<(len(raw)-i) - 1
 			n = 1
 		}
@@ -326,9 +357,34 @@ func (set *needleSet) inMasks(raw []byte) bool {
 	return false
 }
 
-// wants asks Keep about raw, unless raw holds none of the needles.
-func (r *Reader) wants(raw []byte) bool {
-	if r.needles != nil && !r.needles.in(raw) {
+// inAnchors is in for a set that is masked, given the anchor masks of
+// raw's 64-byte blocks, as walkMasks gathered them while finding raw's end:
+// only the anchors are read again, not every byte.
+func (set *needleSet) inAnchors(raw []byte, an []uint64) bool {
+	for k, m := range an {
+		for ; m != 0; m &= m - 1 {
+			p := 64*k + bits.TrailingZeros64(m)
+			if p >= len(raw) {
+				return false
+			}
+			if _, ok := set.groups[set.group[raw[p]]].at(raw, 0, p); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wants asks Keep about raw, unless raw holds none of the needles. an, when
+// not nil, holds the anchor masks of raw's blocks (Reader.an).
+func (r *Reader) wants(raw []byte, an []uint64) bool {
+	switch {
+	case r.needles == nil:
+	case an != nil && r.needles.masked():
+		if !r.needles.inAnchors(raw, an) {
+			return false
+		}
+	case !r.needles.in(raw):
 		return false
 	}
 	return r.keep(raw)

@@ -73,22 +73,59 @@ func checkWalk(t *testing.T, data []byte, cuts []int) {
 			t.Fatalf("container at %d, cut at %v: walk = %d, %v; skipping every byte: %d, %v\ninput %q",
 				i, cuts, got, ok, want, wantOK, shortInput(data))
 		}
-		st, from = walkState{}, i
-		for _, cut := range append(cuts, len(data)) {
-			if cut <= from || cut > len(data) {
-				continue
+		for _, nib := range []*nibbles{nil, &walkNeedles.nib} {
+			st, from = walkState{}, i
+			var an []uint64
+			end, calls := len(data), 0
+			for _, cut := range append(cuts, len(data)) {
+				if cut <= from || cut > len(data) {
+					continue
+				}
+				calls++
+				end = cut
+				if got, ok, an = walkMasks(data[:cut], from, &st, nib, an[:0]); ok {
+					break
+				}
+				from = cut
 			}
-			if got, ok = walkMasks(data[:cut], from, &st); ok {
-				break
+			if !ok {
+				got = len(data)
 			}
-			from = cut
+			if got != want || ok != wantOK {
+				t.Fatalf("container at %d, cut at %v: walkMasks = %d, %v; skipping every byte: %d, %v\ninput %q",
+					i, cuts, got, ok, want, wantOK, shortInput(data))
+			}
+			if calls == 1 {
+				checkAnchors(t, data[:end], i, got, nib, an)
+			}
 		}
-		if !ok {
-			got = len(data)
+	}
+}
+
+// walkNeedles are needles whose anchors are among the bytes that matter
+// to the walk: quotes, backslashes, brackets.
+var walkNeedles = compileNeedles([][]byte{[]byte(`{"`), []byte(`\u`), []byte(`"}`), []byte(`[]`), []byte(`}x`), []byte(`e"`), []byte(`a]`)})
+
+// checkAnchors checks the anchor masks walkMasks gathered walking the
+// container b[from:to] in one call: one per 64-byte block from from, each
+// marking the bytes of b equal to an anchor (none when nib is nil).
+func checkAnchors(t *testing.T, b []byte, from, to int, nib *nibbles, an []uint64) {
+	t.Helper()
+	if n := (to - from + 63) / 64; len(an) != n {
+		t.Fatalf("container %d-%d: %d anchor masks, want %d\ninput %q", from, to, len(an), n, shortInput(b))
+	}
+	for k := range an {
+		var blk [64]byte
+		copy(blk[:], b[from+64*k:])
+		var want [1]uint64
+		if nib != nil {
+			anchorMasksGo(blk[:], &nib.anchors, want[:])
 		}
-		if got != want || ok != wantOK {
-			t.Fatalf("container at %d, cut at %v: walkMasks = %d, %v; skipping every byte: %d, %v\ninput %q",
-				i, cuts, got, ok, want, wantOK, shortInput(data))
+		if n := len(b) - from - 64*k; n < 64 {
+			want[0] &= 1<<n - 1
+		}
+		if an[k] != want[0] {
+			t.Fatalf("container %d-%d, block %d: anchors %x, want %x\ninput %q", from, to, k, an[k], want[0], shortInput(b))
 		}
 	}
 }
@@ -283,9 +320,19 @@ func TestNeedleSet(t *testing.T) {
 			if got := set.inFind(hay); got != want {
 				t.Fatalf("%q: inFind(%q) = %v, want %v", needles, hay, got, want)
 			}
-			if len(set.groups) <= len(set.anchors) {
+			if set.masked() {
 				if got := set.inMasks(hay); got != want {
 					t.Fatalf("%q: inMasks(%q) = %v, want %v", needles, hay, got, want)
+				}
+				// The anchors walkMasks gathers, over hay as a string.
+				rec := append(append([]byte(`["`), bytes.ReplaceAll(bytes.ReplaceAll(hay, []byte(`\`), nil), []byte(`"`), nil)...), `"]`...)
+				var st walkState
+				end, ok, an := walkMasks(rec, 0, &st, &set.nib, nil)
+				if !ok || end != len(rec) {
+					t.Fatalf("walkMasks(%q) = %d, %v", rec, end, ok)
+				}
+				if got, want := set.inAnchors(rec, an), containsAny(rec, needles); got != want {
+					t.Fatalf("%q: inAnchors(%q) = %v, want %v", needles, rec, got, want)
 				}
 			}
 		}
