@@ -224,23 +224,24 @@ func compareHeld(a, b *Record) int {
 	return cmp.Or(cmp.Compare(a.d.id, b.d.id), compareOrigins(a.file, a.pos, b.file, b.pos))
 }
 
-// findings judges the records of a call (see Record).
-func (c *call) findings() ([]Finding, error) {
+// findings are the findings of a call's records (see Record); buf is
+// Record.finding's.
+func (c *call) findings(buf *[]byte) ([]Finding, error) {
 	fs := make([]Finding, len(c.recs))
 	for i := range c.recs {
 		var err error
-		if fs[i], err = c.recs[i].finding(); err != nil {
+		if fs[i], err = c.recs[i].finding(buf); err != nil {
 			return nil, err
 		}
 	}
 	return fs, nil
 }
 
-// incident builds the finding of a call and the KMS calls S3 made for it,
-// judging their records. The result depends only on the records, not on
-// the order they came in.
-func incident(main *call, kms []*call, window time.Duration) (Finding, error) {
-	recs, err := main.findings()
+// incident builds the finding of a call and the KMS calls S3 made for it
+// from their records' findings (buf is Record.finding's). The result
+// depends only on the records, not on the order they came in.
+func incident(main *call, kms []*call, window time.Duration, buf *[]byte) (Finding, error) {
+	recs, err := main.findings(buf)
 	if err != nil {
 		return Finding{}, err
 	}
@@ -295,7 +296,7 @@ func incident(main *call, kms []*call, window time.Duration) (Finding, error) {
 		var kids []string
 		var krecs []Finding
 		for _, k := range kms {
-			rs, err := k.findings()
+			rs, err := k.findings(buf)
 			if err != nil {
 				return Finding{}, err
 			}

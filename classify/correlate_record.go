@@ -14,13 +14,15 @@ import (
 // Record is a failed record as the engine holds it while it correlates:
 // what correlation reads (its IDs, time, principal, bucket and key, and
 // whether it is an upload S3 may have failed for KMS's sake or a KMS call
-// S3 made) and its raw JSON, which the engine parses and judges again
-// when it emits the incident. So the window holds a record's bytes and a
-// few keys, not its verdict: a storm of thousands of retries a minute fits
-// in a few hundred bytes per record beyond the record itself.
+// S3 made) and its finding, judged once (NewRecord), which the engine
+// emits with its incident. Read back from its binary form the record holds
+// the finding as those bytes (UnmarshalBinary), or only its keys, the
+// bytes staying on disk (UnmarshalBinaryAt): so the window holds a few
+// keys per record, not its verdict, and a storm of thousands of retries a
+// minute fits in a few hundred bytes per record.
 //
 // A Record's binary form (AppendBinary) sorts as bytes in the order the
-// engine wants its records: by event time, then origin and raw JSON.
+// engine wants its records: by event time, then origin and finding.
 type Record struct {
 	d      delivery
 	t      time.Time
@@ -30,11 +32,11 @@ type Record struct {
 	viaS3  bool   // a KMS call S3 made on the caller's behalf
 	owner  bool   // the resource owner's copy: compareRecords puts it first
 	pos    int32
-	raw    []byte
-	src    io.ReaderAt // or, raw not held: the binary form, n bytes at off in src
+	f      *Finding    // the finding itself (NewRecord, Engine.Add), or
+	body   string      // its binary form beyond the keys (appendFinding), or,
+	src    io.ReaderAt // neither held, the record's binary form: n bytes at off in src
 	off    int64
 	n      int
-	f      *Finding // the finding itself, for Engine.Add; nil: judge raw
 }
 
 // delivery identifies the deliveries of one event: the same eventID, and
@@ -50,19 +52,14 @@ type delivery struct {
 	principal, bucket, key string
 }
 
-// NewRecord returns the record the engine holds of a failed event, read
-// from raw (its JSON, which the Record keeps; Parse(raw) must give ev
-// again) and origin.
-func NewRecord(ev *Event, raw []byte, origin string) Record {
-	// Correlation needs the layer and confidence of the verdict (isUpload),
-	// not the rest of it.
-	var v Verdict
-	if ev.Failed() {
-		v.Layer, _, v.Confidence = newFacts(ev).decide()
-	}
+// NewRecord returns the record the engine holds of a failed event judged
+// v (Judge(ev)) and read at origin, as Engine.Add takes them: its binary
+// form (AppendBinary) carries the finding, so that the record is parsed
+// and judged once.
+func NewRecord(ev *Event, v Verdict, origin string) Record {
 	f := NewFinding(ev, v, origin)
 	r := recordOf(&f)
-	r.raw = raw
+	r.f = &f
 	return r
 }
 
@@ -124,7 +121,7 @@ func appendTail(b []byte, rest string, pos int32) []byte {
 // origin is where the record was read.
 func (r *Record) origin() string { return joinOrigin(r.file, r.pos) }
 
-// recordOf returns the keys of a finding's record, without raw or f.
+// recordOf returns the keys of a finding's record, without the finding.
 func recordOf(f *Finding) Record {
 	t := f.EventTime
 	file, pos := splitOrigin(f.Origin)
@@ -144,28 +141,33 @@ func recordOf(f *Finding) Record {
 // Time is the record's event time (the zero time when unknown).
 func (r *Record) Time() time.Time { return r.t }
 
-// finding is the record judged: the finding NewFinding makes of it.
-func (r *Record) finding() (Finding, error) {
+// finding is the record judged: the finding NewFinding made of it. A
+// record whose binary form stays in src reads it again, into buf (which
+// it may grow for the next).
+func (r *Record) finding(buf *[]byte) (Finding, error) {
 	if r.f != nil {
 		return *r.f, nil
 	}
-	raw := r.raw
-	if raw == nil && r.src != nil {
-		b := make([]byte, r.n)
+	rec := r
+	if r.body == "" && r.src != nil {
+		if cap(*buf) < r.n {
+			*buf = make([]byte, r.n)
+		}
+		b := (*buf)[:r.n]
 		if _, err := r.src.ReadAt(b, r.off); err != nil {
 			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
 		}
-		var again Record
-		if err := again.unmarshal(b, false); err != nil {
-			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
+		_, body, _, ok := splitBinary(b)
+		if !ok {
+			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), errRecord)
 		}
-		raw = again.raw
+		rec = &Record{d: r.d, t: r.t, shared: r.shared, file: r.file, pos: r.pos, viaS3: r.viaS3, body: string(body)}
 	}
-	ev, err := Parse(raw)
+	f, err := rec.decodeFinding()
 	if err != nil {
-		return Finding{}, fmt.Errorf("%s: parse again: %w", r.origin(), err) // it parsed once
+		return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
 	}
-	return NewFinding(ev, Judge(ev), r.origin()), nil
+	return f, nil
 }
 
 // Record flags in the binary form.
@@ -176,16 +178,23 @@ const (
 )
 
 // AppendBinary appends the record's binary form: its event time (12
-// bytes, in order), origin and raw JSON, then its keys and their length
-// (4 bytes). A record made by Engine.Add has no binary form.
+// bytes, in order), origin and finding, then its keys and their length
+// (4 bytes). A record read back with UnmarshalBinaryAt has none.
 func (r *Record) AppendBinary(b []byte) ([]byte, error) {
-	if r.f != nil {
-		return b, errors.New("classify: record of a finding: no raw JSON")
-	}
 	b = binary.BigEndian.AppendUint64(b, uint64(r.d.sec)^1<<63)
 	b = binary.BigEndian.AppendUint32(b, uint32(r.d.nsec))
 	b = appendOrigin(b, r.file, r.pos)
-	b = append(b, r.raw...)
+	switch {
+	case r.f != nil:
+		var err error
+		if b, err = appendFinding(b, r.f); err != nil {
+			return b, err
+		}
+	case r.body != "":
+		b = append(b, r.body...)
+	default:
+		return b, errors.New("classify: record read without its finding: no binary form")
+	}
 	n := len(b)
 	for _, s := range [...]string{r.d.id, r.d.source, r.d.name, r.d.principal, r.d.bucket, r.d.key, r.shared} {
 		b = appendString(b, s)
@@ -227,35 +236,25 @@ var errRecord = errors.New("classify: bad binary record")
 func (r *Record) UnmarshalBinary(b []byte) error { return r.unmarshal(b, true) }
 
 // UnmarshalBinaryAt is UnmarshalBinary for a binary form that stays in src
-// at off: the record holds its keys, not its raw JSON, and reads the raw
-// JSON from src again when the engine judges it (src must stay readable
+// at off: the record holds its keys, not its finding, and reads the
+// finding from src again when the engine emits it (src must stay readable
 // until the engine is closed).
 func (r *Record) UnmarshalBinaryAt(b []byte, src io.ReaderAt, off int64) error {
 	if err := r.unmarshal(b, false); err != nil {
 		return err
 	}
-	r.raw, r.src, r.off, r.n = nil, src, off, len(b)
+	r.src, r.off, r.n = src, off, len(b)
 	return nil
 }
 
-// unmarshal sets the record from its binary form, raw JSON and all,
-// copied when keep is set (else r.raw is a part of b).
-func (r *Record) unmarshal(b []byte, keep bool) error {
-	if len(b) < 12+4 {
+// unmarshal sets the record from its binary form, with a copy of the
+// finding's part of it when body is set.
+func (r *Record) unmarshal(b []byte, body bool) error {
+	origin, rest, keys, ok := splitBinary(b)
+	if !ok {
 		return errRecord
 	}
 	sec, nsec := int64(binary.BigEndian.Uint64(b)^1<<63), int32(binary.BigEndian.Uint32(b[8:]))
-	n := int(binary.BigEndian.Uint32(b[len(b)-4:]))
-	if n > len(b)-12-4 {
-		return errRecord
-	}
-	keys := b[len(b)-4-n : len(b)-4]
-	rest := b[12 : len(b)-4-n]
-	var origin string
-	var ok bool
-	if origin, rest, ok = cutString(rest); !ok {
-		return errRecord
-	}
 	var s [7]string
 	for i := range s {
 		if s[i], keys, ok = cutString(keys); !ok {
@@ -279,12 +278,28 @@ func (r *Record) unmarshal(b []byte, keep bool) error {
 		upload: keys[0]&flagUpload != 0,
 		viaS3:  keys[0]&flagViaS3 != 0,
 		owner:  keys[0]&flagOwner != 0,
-		raw:    rest,
 	}
-	if keep {
-		r.raw = bytes.Clone(rest)
+	if body {
+		r.body = string(rest)
 	}
 	return nil
+}
+
+// splitBinary splits a record's binary form into its origin, finding and
+// keys, after the event time's 12 bytes.
+func splitBinary(b []byte) (origin string, body, keys []byte, ok bool) {
+	if len(b) < 12+4 {
+		return "", nil, nil, false
+	}
+	n := int(binary.BigEndian.Uint32(b[len(b)-4:]))
+	if n > len(b)-12-4 {
+		return "", nil, nil, false
+	}
+	keys = b[len(b)-4-n : len(b)-4]
+	if origin, body, ok = cutString(b[12 : len(b)-4-n]); !ok || len(body) == 0 {
+		return "", nil, nil, false
+	}
+	return origin, body, keys, true
 }
 
 func cutString(b []byte) (string, []byte, bool) {
@@ -293,4 +308,158 @@ func cutString(b []byte) (string, []byte, bool) {
 		return "", nil, false
 	}
 	return string(b[w : w+int(n)]), b[w+int(n):], true
+}
+
+// appendFinding appends the binary form of what a judged record's finding
+// holds beyond the record's keys and origin: its other fields, as
+// NewFinding and Engine.Add make them (no changes, integrity or records).
+func appendFinding(b []byte, f *Finding) ([]byte, error) {
+	if len(f.Changes) > 0 || f.Integrity != nil || f.Records != nil {
+		return b, errors.New("classify: finding of an incident: no record's binary form")
+	}
+	for _, s := range [...]string{f.ErrorCode, f.ErrorMessage, f.PrincipalAccount, f.ResourceAccount, f.Region, f.KMSKey,
+		f.SourceIPAddress, f.VPCEndpointID, string(f.Layer), string(f.Control), string(f.Confidence), f.Remediation,
+		f.Cause, f.Action, f.Role, f.Pattern} {
+		b = appendString(b, s)
+	}
+	b = appendList(b, f.Evidence)
+	b = appendList(b, f.Related)
+	b = appendList(b, f.RecipientAccounts)
+	b = appendCount(b, f.Changes == nil, 0)
+	b = appendCount(b, f.Commands == nil, len(f.Commands))
+	for _, c := range f.Commands {
+		b = appendString(appendString(b, string(c.Kind)), c.Summary)
+		b = appendString(appendList(b, c.Argv), c.Line)
+	}
+	return b, nil
+}
+
+// appendCount appends the length of a slice, or that it is nil.
+func appendCount(b []byte, isNil bool, n int) []byte {
+	if isNil {
+		return append(b, 0)
+	}
+	return binary.AppendUvarint(b, uint64(n)+1)
+}
+
+func appendList(b []byte, l []string) []byte {
+	b = appendCount(b, l == nil, len(l))
+	for _, s := range l {
+		b = appendString(b, s)
+	}
+	return b
+}
+
+// decodeFinding is the finding of a record read back with its body: the
+// finding's strings share the body's memory, but for the keys (shared
+// with the engine) and the layer, control and confidence (constants).
+func (r *Record) decodeFinding() (Finding, error) {
+	d := bodyReader{s: r.body, ok: true}
+	f := Finding{
+		EventID: r.d.id, EventTime: r.t, EventSource: r.d.source, EventName: r.d.name,
+		Principal: r.d.principal, Bucket: r.d.bucket, Key: r.d.key, Origin: r.origin(),
+		rec: recordInfo{sharedEventID: r.shared, viaS3: r.viaS3},
+	}
+	for _, p := range [...]*string{&f.ErrorCode, &f.ErrorMessage, &f.PrincipalAccount, &f.ResourceAccount, &f.Region, &f.KMSKey,
+		&f.SourceIPAddress, &f.VPCEndpointID} {
+		*p = d.str()
+	}
+	f.Layer = constant(Layer(d.str()), allLayers[:])
+	f.Control = constant(Control(d.str()), allControls[:])
+	f.Confidence = constant(Confidence(d.str()), []Confidence{High, Medium, Low})
+	for _, p := range [...]*string{&f.Remediation, &f.Cause, &f.Action, &f.Role, &f.Pattern} {
+		*p = d.str()
+	}
+	f.Evidence = d.list()
+	f.Related = d.list()
+	f.RecipientAccounts = d.list()
+	if n, isNil := d.count(); !isNil {
+		f.Changes = make([]Change, 0, n)
+		d.ok = d.ok && n == 0
+	}
+	if n, isNil := d.count(); !isNil && d.ok && n <= len(d.s) {
+		f.Commands = make([]Command, n)
+		for i := range f.Commands {
+			c := &f.Commands[i]
+			c.Kind = constant(CommandKind(d.str()), []CommandKind{Check, Fix})
+			c.Summary = d.str()
+			c.Argv = d.list()
+			c.Line = d.str()
+		}
+	}
+	if !d.ok || d.s != "" {
+		return Finding{}, errRecord
+	}
+	return f, nil
+}
+
+// constant returns the constant of known equal to s, so that a finding
+// read back does not hold its record's memory by its layer and the like.
+func constant[S ~string](s S, known []S) S {
+	for _, k := range known {
+		if k == s {
+			return k
+		}
+	}
+	return s
+}
+
+// allControls are the constants of Control.
+var allControls = [...]Control{ControlIdentityPolicy, ControlBucketPolicy, ControlBucketEncryption, ControlKMSKeyPolicy,
+	ControlKMSKeyState, ControlSCP, ControlRCP, ControlPermissionsBoundary, ControlSessionPolicy, ControlObjectOwnership,
+	ControlACL, ControlBlockPublicAccess, ControlVPCEndpointPolicy, ControlExpiredCredentials, ControlInvalidCredentials,
+	ControlUnknown, ControlRequestError}
+
+// bodyReader reads a finding's binary form; ok is cleared at the first
+// thing that cannot be read, after which it reads only zero values.
+type bodyReader struct {
+	s  string
+	ok bool
+}
+
+func (d *bodyReader) uvarint() uint64 {
+	var x uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		x |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			d.s = d.s[i+1:]
+			return x
+		}
+	}
+	d.ok, d.s = false, ""
+	return 0
+}
+
+func (d *bodyReader) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.s)) {
+		d.ok, d.s = false, ""
+		return ""
+	}
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
+}
+
+// count reads appendCount's length.
+func (d *bodyReader) count() (n int, isNil bool) {
+	c := d.uvarint()
+	if c == 0 || c-1 > uint64(len(d.s)) { // each element takes a byte at least
+		d.ok = d.ok && c == 0
+		return 0, true
+	}
+	return int(c - 1), false
+}
+
+func (d *bodyReader) list() []string {
+	n, isNil := d.count()
+	if isNil {
+		return nil
+	}
+	l := make([]string, n)
+	for i := range l {
+		l[i] = d.str()
+	}
+	return l
 }

@@ -58,7 +58,7 @@ func runEngine(t testing.TB, cfg EngineConfig, events ...map[string]any) []Findi
 				e.Add(ev, Judge(ev), origin)
 				continue
 			}
-			nr := NewRecord(ev, b, origin)
+			nr := NewRecord(ev, Judge(ev), origin)
 			bin, err := nr.AppendBinary(nil)
 			if err != nil {
 				t.Fatal(err)
@@ -565,8 +565,8 @@ func TestIncidentIsOrderFree(t *testing.T) {
 	c1, c2 := newCall(held(a)), newCall(held(b))
 	c1.add(held(b))
 	c2.add(held(a))
-	f1, err1 := incident(c1, nil, DefaultWindow)
-	f2, err2 := incident(c2, nil, DefaultWindow)
+	f1, err1 := incident(c1, nil, DefaultWindow, new([]byte))
+	f2, err2 := incident(c2, nil, DefaultWindow, new([]byte))
 	if err1 != nil || err2 != nil || !reflect.DeepEqual(f1, f2) {
 		t.Error("the incident depends on the order of its copies")
 	}

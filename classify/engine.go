@@ -40,8 +40,9 @@ type EngineConfig struct {
 	Lateness time.Duration
 	// MaxChanges caps the policy and configuration changes held (65536).
 	MaxChanges int
-	// Workers is the number of goroutines that judge the records of the
-	// incidents the engine emits, a batch at a time (GOMAXPROCS when 0).
+	// Workers is the number of goroutines that read back the findings of
+	// the records of the incidents the engine emits and build them, a
+	// batch at a time (GOMAXPROCS when 0).
 	Workers int
 }
 
@@ -64,10 +65,10 @@ type EngineConfig struct {
 // failures), plus the change index: at most 8 changes per bucket, key, role
 // or organization target and MaxChanges in all, and a few changes and times
 // per pattern for Attach. A record fed with AddRecord is held as its keys
-// and raw JSON (or only its keys, when the raw JSON stays on disk), not
-// its verdict: the engine judges the records of an incident when it emits
-// it, a batch of incidents at a time across EngineConfig.Workers, and
-// emits them in order.
+// and its finding's binary form (or only its keys, when that stays on
+// disk), not as a Finding: the engine reads back the findings of an
+// incident's records when it emits it, a batch of incidents at a time
+// across EngineConfig.Workers, and emits them in order.
 //
 // Fed in event-time order (scan sorts its records on disk first; Finish
 // sorts what it is given), the engine emits in event-time order, then
@@ -94,7 +95,7 @@ type Engine struct {
 	deadline            time.Time                // see CloseBy
 	late                bool                     // past deadline: nothing more is emitted
 	batches             int                      // emitted since CloseBy began
-	err                 error                    // the first record that could not be judged again
+	err                 error                    // the first record whose finding could not be read again
 	patterns            map[string]*patternStats // by pattern ID, for Attach
 	strs                map[string]string        // see intern
 }
@@ -166,13 +167,11 @@ func (e *Engine) Add(ev *Event, v Verdict, origin string) {
 	e.addFinding(NewFinding(ev, v, origin))
 }
 
-// AddRecord takes one failed record (NewRecord), as Add takes its event and
-// verdict; the engine holds the record's raw JSON and keys, and parses and
-// judges the record again when it emits its incident (see Err).
-func (e *Engine) AddRecord(r Record) {
-	r.f = nil
-	e.add(r)
-}
+// AddRecord takes one failed record, as Add takes its event and verdict:
+// read back from its binary form (NewRecord, AppendBinary, then
+// UnmarshalBinary or UnmarshalBinaryAt), the engine holds its keys and no
+// more than that form until it emits its incident (see Err).
+func (e *Engine) AddRecord(r Record) { e.add(r) }
 
 // addFinding puts a judged record into the window, as it is.
 func (e *Engine) addFinding(f Finding) {
@@ -181,9 +180,9 @@ func (e *Engine) addFinding(f Finding) {
 	e.add(r)
 }
 
-// Err returns the first error the engine met judging a record again (a
-// record of AddRecord that Parse no longer reads): its incident was
-// reported without it.
+// Err returns the first error the engine met reading a record's finding
+// again (a record of AddRecord whose binary form can no longer be read):
+// its incident was reported without it.
 func (e *Engine) Err() error { return e.err }
 
 // AddChange takes one successful event that passed the filter: a policy
@@ -407,9 +406,10 @@ func (e *Engine) drain() {
 	var wg sync.WaitGroup
 	for range min(e.workers, len(e.ready)) {
 		wg.Go(func() {
+			var buf []byte
 			for i := int(next.Add(1) - 1); i < len(fs); i = int(next.Add(1) - 1) {
 				p := e.ready[i]
-				fs[i], errs[i] = incident(p.main, p.main.kms, e.window)
+				fs[i], errs[i] = incident(p.main, p.main.kms, e.window, &buf)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,10 +23,11 @@ const (
 )
 
 // Layers lists every layer in report order.
-func Layers() []Layer {
-	return []Layer{LayerIAM, LayerBucketPolicy, LayerKMS, LayerOrgControls, LayerACL,
-		LayerNetwork, LayerCredentials, LayerUnknown, LayerOther}
-}
+func Layers() []Layer { return slices.Clone(allLayers[:]) }
+
+// allLayers are the layers in report order. Read-only.
+var allLayers = [...]Layer{LayerIAM, LayerBucketPolicy, LayerKMS, LayerOrgControls, LayerACL,
+	LayerNetwork, LayerCredentials, LayerUnknown, LayerOther}
 
 // Control is the precise mechanism within a layer.
 type Control string

@@ -148,7 +148,7 @@ func stormFlow(t *testing.T, n int) *flow {
 					t.Fatal(err)
 				}
 				origin := fmt.Sprintf("%s#%d", name, i)
-				r := classify.NewRecord(ev, raw, origin)
+				r := classify.NewRecord(ev, classify.Judge(ev), origin)
 				b, err := r.AppendBinary(nil)
 				if err != nil {
 					t.Fatal(err)

@@ -118,7 +118,7 @@ var errNotEvent = errors.New(`holds "errorCode" but has no eventName or eventSou
 // item is one event on its way from a worker to the engine.
 type item struct {
 	ev      *classify.Event
-	verdict classify.Verdict // only for Config.Observe; the engine judges again
+	verdict classify.Verdict // of a failed record, for Config.Observe
 	origin  string
 	rec     []byte // a failed record's binary form (classify.Record), for the sort
 }
@@ -344,7 +344,8 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	r := ingest.NewReader(cr, in.Name, opts)
 	defer r.Close()
 	var seen int64
-	named := 0 // problems named for this input
+	var buf []byte // a failed record's binary form, before it is copied
+	named := 0     // problems named for this input
 	for r.Next() {
 		if ctx.Err() != nil {
 			return
@@ -389,11 +390,16 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 		}
 		it := item{ev: ev, origin: rec.Origin.String()}
 		if ev.Failed() {
-			if s.cfg.Observe != nil {
-				it.verdict = classify.Judge(ev)
+			// Judged here, once: the record carries its finding through
+			// the sort to the engine.
+			it.verdict = classify.Judge(ev)
+			r := classify.NewRecord(ev, it.verdict, it.origin)
+			var err error
+			if buf, err = r.AppendBinary(buf[:0]); err != nil {
+				s.recordProblem(rec.Origin, err, &named) // cannot happen: a new record has its finding
+				continue
 			}
-			r := classify.NewRecord(ev, rec.Raw, it.origin)
-			it.rec, _ = r.AppendBinary(nil) // a copy: the reader reuses its buffer
+			it.rec = bytes.Clone(buf) // the sort keeps it
 			s.failed.Add(1)
 			s.c.Findings.Add(1)
 		}

@@ -49,12 +49,13 @@ func New(dir string, budget int, compare func(a, b []byte) int) *Sorter {
 	return &Sorter{compare: compare, dir: dir, budget: budget}
 }
 
-// Add adds a copy of rec.
+// Add adds rec, which the sorter keeps until it is written or read: the
+// caller must not change it.
 func (s *Sorter) Add(rec []byte) error {
 	if s.closed {
 		return errors.New("extsort: add after close")
 	}
-	s.recs = append(s.recs, slices.Clone(rec))
+	s.recs = append(s.recs, rec)
 	s.held += len(rec) + 24
 	if s.held >= s.budget {
 		return s.spill()
