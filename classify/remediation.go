@@ -435,7 +435,7 @@ func (r *rem) vpcEndpoint() {
 		words = append(words, "--vpc-endpoint-ids", vpceValue(v), "--query", "VpcEndpoints[].PolicyDocument")
 	} else {
 		reg := regionValue(f.e.AWSRegion)
-		svc := value{s: "Name=service-name,Values=com.amazonaws." + reg.s + "." + f.e.Service(), what: reg.what, ok: reg.ok && reSvc.MatchString(f.e.Service())}
+		svc := value{s: "Name=service-name,Values=com.amazonaws." + reg.s + "." + f.e.Service(), what: reg.what, ok: reg.ok && isService(f.e.Service())}
 		if !reg.ok {
 			svc.s = reg.s
 		}
@@ -572,7 +572,7 @@ func (r *rem) encoded() {
 		r.say("The encoded authorization message was cut with the rest of the errorMessage and cannot be decoded; repeat the call to get it whole.")
 	default:
 		r.say("Decode the full reason with decode-authorization-message (below; needs sts:DecodeAuthorizationMessage).")
-		r.add(Check, "decode the encoded authorization message", "aws", "sts", "decode-authorization-message", "--encoded-message", checked(d.encoded, "encoded authorization message", reEncodedID), "--query", "DecodedMessage", "--output", "text")
+		r.add(Check, "decode the encoded authorization message", "aws", "sts", "decode-authorization-message", "--encoded-message", checked(d.encoded, "encoded authorization message", isEncodedID), "--query", "DecodedMessage", "--output", "text")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -83,6 +82,14 @@ func plainWord(s string) bool {
 // printable reports whether s is valid UTF-8 with only printable runes and
 // ASCII spaces.
 func printable(s string) bool {
+	i := 0
+	for i < len(s) && ' ' <= s[i] && s[i] <= '~' {
+		i++ // printable ASCII, most of any text, needs no rune decoding
+	}
+	if i == len(s) {
+		return true
+	}
+	s = s[i:]
 	for _, r := range s {
 		if r == utf8.RuneError || r != ' ' && !unicode.IsPrint(r) {
 			return false
@@ -133,47 +140,26 @@ type value struct {
 	ok   bool
 }
 
-// The patterns of the values AWS constrains. Partitions: aws, aws-cn,
-// aws-us-gov, aws-iso*, aws-eusc.
-var (
-	reAccount   = regexp.MustCompile(`^[0-9]{12}$`)
-	reRegion    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-	reBucket    = regexp.MustCompile(`^[A-Za-z0-9._-]{3,255}$`) // with the legacy us-east-1 names
-	reIAMName   = regexp.MustCompile(`^[A-Za-z0-9_+=,.@-]{1,64}$`)
-	reIAMARN    = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/([!-~]*/)?[A-Za-z0-9_+=,.@-]{1,64}$`)
-	reAction    = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9]+$`)
-	reKeyID     = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
-	reKeyARN    = regexp.MustCompile(`^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:(key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]{1,250})$`)
-	reAlias     = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
-	reVPCE      = regexp.MustCompile(`^vpce-[0-9a-f]{8,17}$`)
-	rePolicyID  = regexp.MustCompile(`^p-[0-9a-z_]{8,128}$`)
-	reEncodedID = regexp.MustCompile(`^[A-Za-z0-9+/=_-]+$`)
-	reSvc       = regexp.MustCompile(`^[a-z0-9-]+$`) // a service prefix, as in an endpoint service name
-)
-
-// checked returns s as a value of kind what, valid when re matches it.
-func checked(s, what string, re *regexp.Regexp) value {
-	return value{s: s, what: what, ok: re.MatchString(s)}
+// checked returns s as a value of kind what, valid when ok(s) (values.go).
+func checked(s, what string, ok func(string) bool) value {
+	return value{s: s, what: what, ok: ok(s)}
 }
 
-func accountValue(s string) value { return checked(s, "AWS account ID", reAccount) }
-func regionValue(s string) value  { return checked(s, "AWS Region", reRegion) }
-func bucketValue(s string) value  { return checked(s, "S3 bucket name", reBucket) }
-func iamNameValue(s string) value { return checked(s, "IAM role or user name", reIAMName) }
-func iamARNValue(s string) value  { return checked(s, "IAM role or user ARN", reIAMARN) }
-func actionValue(s string) value  { return checked(s, "IAM action name", reAction) }
-func vpceValue(s string) value    { return checked(s, "VPC endpoint ID", reVPCE) }
+func accountValue(s string) value { return checked(s, "AWS account ID", isAccount) }
+func regionValue(s string) value  { return checked(s, "AWS Region", isRegion) }
+func bucketValue(s string) value  { return checked(s, "S3 bucket name", isBucket) }
+func iamNameValue(s string) value { return checked(s, "IAM role or user name", isIAMName) }
+func iamARNValue(s string) value  { return checked(s, "IAM role or user ARN", isIAMARN) }
+func actionValue(s string) value  { return checked(s, "IAM action name", isAction) }
+func vpceValue(s string) value    { return checked(s, "VPC endpoint ID", isVPCE) }
 func policyIDValue(s string) value {
-	return checked(s, "Organizations policy ID", rePolicyID)
+	return checked(s, "Organizations policy ID", isPolicyID)
 }
 
 // keyValue is a KMS key ID, key ARN, alias name or alias ARN.
 func keyValue(s string) value {
-	return value{s: s, what: "KMS key ID", ok: reKeyID.MatchString(s) || reKeyARN.MatchString(s) || reAlias.MatchString(s)}
+	return value{s: s, what: "KMS key ID", ok: isKeyID(s) || kmsARNKind(s) != "" || isAlias(s)}
 }
-
-// isKeyARN reports whether s is a valid KMS key ARN (not an alias).
-func isKeyARN(s string) bool { return reKeyARN.MatchString(s) && strings.Contains(s, ":key/") }
 
 // text is free text: any string, quoted.
 func text(s string) value { return value{s: s, ok: true} }
@@ -204,12 +190,13 @@ func (cs *commandSet) add(kind CommandKind, summary string, words ...any) bool {
 			panic(fmt.Sprintf("classify: command word of type %T", w))
 		}
 	}
-	for _, c := range cs.cmds {
-		if c.Line == newCommand(kind, summary, argv...).Line {
+	c := newCommand(kind, summary, argv...)
+	for _, x := range cs.cmds {
+		if x.Line == c.Line {
 			return true
 		}
 	}
-	cs.cmds = append(cs.cmds, newCommand(kind, summary, argv...))
+	cs.cmds = append(cs.cmds, c)
 	return true
 }
 
@@ -269,5 +256,19 @@ func actions(a ...string) any {
 // variables in a Resource or condition value (*, ?, $) as ${*}, ${?}, ${$},
 // so that a literal object key matches only itself.
 func iamLiteral(s string) string {
-	return strings.NewReplacer("$", "${$}", "*", "${*}", "?", "${?}").Replace(s)
+	if !strings.ContainsAny(s, "$*?") {
+		return s
+	}
+	var b strings.Builder
+	for i := range len(s) {
+		switch c := s[i]; c {
+		case '$', '*', '?':
+			b.WriteString("${")
+			b.WriteByte(c)
+			b.WriteByte('}')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
