@@ -483,6 +483,9 @@ func iamIdentity(arn string) (kind, acct, name string) {
 // and new versions of managed policies attached to its role (by a change in
 // the index) or named in its message.
 func (x *changeIndex) relevant(f *Finding) []change {
+	if len(x.byKey) == 0 {
+		return nil
+	}
 	var out []change
 	for _, t := range changeTargets(f) {
 		for _, c := range x.byKey[t.key] {

@@ -2,7 +2,6 @@ package classify
 
 import (
 	"cmp"
-	"container/heap"
 	"runtime"
 	"slices"
 	"sync"
@@ -379,7 +378,7 @@ func (e *Engine) evict(flush bool) {
 		if !flush && !t.IsZero() && !t.Before(e.frontier.Add(-edge)) && !t.After(e.frontier.Add(edge)) {
 			break
 		}
-		e.ready = append(e.ready, heap.Pop(&e.out).(pending))
+		e.ready = append(e.ready, e.out.pop())
 		if len(e.ready) == emitBatch {
 			e.drain()
 		}
@@ -452,7 +451,7 @@ func (e *Engine) evictSlot(s *slot) {
 // it) to be built and emitted in event-time order.
 func (e *Engine) release(c *call) {
 	head := slices.MinFunc(c.recs, func(a, b Record) int { return compareHeld(&a, &b) })
-	heap.Push(&e.out, pending{main: c, t: head.t, id: head.d.id, file: head.file, pos: head.pos})
+	e.out.push(pending{main: c, t: head.t, id: head.d.id, file: head.file, pos: head.pos})
 }
 
 // unindex forgets a call's IDs.
@@ -513,26 +512,55 @@ type pending struct {
 }
 
 // pendingHeap orders incidents by event time, event ID and origin, as
-// compareFindings orders their findings.
+// compareFindings orders their findings: a binary heap, as container/heap
+// keeps one, without boxing each incident in an interface.
 type pendingHeap []pending
 
 func compareFindings(a, b *Finding) int {
 	return cmp.Or(a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.Origin, b.Origin))
 }
 
-func (h pendingHeap) Len() int { return len(h) }
-func (h pendingHeap) Less(i, j int) bool {
+func (h pendingHeap) less(i, j int) bool {
 	a, b := &h[i], &h[j]
 	return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id, b.id), compareOrigins(a.file, a.pos, b.file, b.pos)) < 0
 }
-func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pending)) }
-func (h *pendingHeap) Pop() any {
-	old := *h
-	p := old[len(old)-1]
-	old[len(old)-1] = pending{}
-	*h = old[:len(old)-1]
-	if len(*h) == 0 {
+
+func (h *pendingHeap) push(p pending) {
+	*h = append(*h, p)
+	s := *h
+	for j := len(s) - 1; j > 0; {
+		i := (j - 1) / 2 // parent
+		if !s.less(j, i) {
+			break
+		}
+		s[i], s[j] = s[j], s[i]
+		j = i
+	}
+}
+
+// pop removes and returns the first incident.
+func (h *pendingHeap) pop() pending {
+	s := *h
+	n := len(s) - 1
+	s[0], s[n] = s[n], s[0]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if j2 := j + 1; j2 < n && s.less(j2, j) {
+			j = j2
+		}
+		if !s.less(j, i) {
+			break
+		}
+		s[i], s[j] = s[j], s[i]
+		i = j
+	}
+	p := s[n]
+	s[n] = pending{}
+	*h = s[:n]
+	if n == 0 {
 		*h = nil
 	}
 	return p
