@@ -396,58 +396,51 @@ func (x *changeIndex) compact() {
 // len is the number of changes held.
 func (x *changeIndex) len() int { return x.n }
 
-// targets are the index keys a finding's changes are looked up under, and
-// the kinds of change relevant to it under each.
-func changeTargets(f *Finding) []struct {
-	key   string
-	kinds []changeKind
-} {
-	type tk = struct {
-		key   string
-		kinds []changeKind
-	}
-	var out []tk
+// changeTargets calls look with each index key a finding's changes are
+// looked up under (the concatenation of its parts) and the kinds of change
+// relevant to it under that key, in a fixed order.
+func changeTargets(f *Finding, look func(kinds kindSet, key keyParts)) {
 	l, c := f.Layer, f.Control
 	if f.Bucket != "" {
-		var kinds []changeKind
+		var kinds kindSet
 		switch {
 		case l == LayerBucketPolicy && c == ControlBucketEncryption:
-			kinds = []changeKind{chBucketEncryption}
+			kinds = kindsOf(chBucketEncryption)
 		case l == LayerBucketPolicy:
-			kinds = []changeKind{chBucketPolicy, chBucketBPA}
+			kinds = kindsOf(chBucketPolicy, chBucketBPA)
 		case l == LayerACL && c == ControlBlockPublicAccess:
-			kinds = []changeKind{chBucketBPA}
+			kinds = kindsOf(chBucketBPA)
 		case l == LayerACL:
-			kinds = []changeKind{chBucketACL, chBucketPolicy}
+			kinds = kindsOf(chBucketACL, chBucketPolicy)
 		case l == LayerKMS:
-			kinds = []changeKind{chBucketEncryption}
+			kinds = kindsOf(chBucketEncryption)
 		case l == LayerNetwork:
-			kinds = []changeKind{chBucketPolicy}
+			kinds = kindsOf(chBucketPolicy)
 		case l == LayerUnknown || l == LayerIAM && f.Confidence == Low:
-			kinds = []changeKind{chBucketPolicy, chBucketACL, chBucketBPA}
+			kinds = kindsOf(chBucketPolicy, chBucketACL, chBucketBPA)
 		}
-		if kinds != nil {
-			out = append(out, tk{"s3:" + f.Bucket, kinds})
-			if slices.Contains(kinds, chBucketBPA) && f.ResourceAccount != "" {
-				out = append(out, tk{"s3acct:" + f.ResourceAccount, []changeKind{chBucketBPA}})
+		if kinds != 0 {
+			look(kinds, keyParts{"s3:", f.Bucket})
+			if kinds.has(chBucketBPA) && f.ResourceAccount != "" {
+				look(kindsOf(chBucketBPA), keyParts{"s3acct:", f.ResourceAccount})
 			}
 		}
 	}
 	if l == LayerKMS && f.KMSKey != "" {
-		out = append(out, tk{"kms:" + f.KMSKey, []changeKind{chKeyPolicy, chKeyState}})
+		look(kindsOf(chKeyPolicy, chKeyState), keyParts{"kms:", f.KMSKey})
 	}
 	if kind, acct, name := iamIdentity(f.Role); name != "" {
-		var kinds []changeKind
+		var kinds kindSet
 		switch {
 		case c == ControlIdentityPolicy:
-			kinds = []changeKind{chIdentity}
+			kinds = kindsOf(chIdentity)
 		case c == ControlPermissionsBoundary:
-			kinds = []changeKind{chBoundary}
+			kinds = kindsOf(chBoundary)
 		case l == LayerUnknown || l == LayerIAM:
-			kinds = []changeKind{chIdentity, chBoundary}
+			kinds = kindsOf(chIdentity, chBoundary)
 		}
-		if kinds != nil {
-			out = append(out, tk{kind + ":" + acct + "/" + name, kinds})
+		if kinds != 0 {
+			look(kinds, keyParts{kind, ":", acct, "/", name})
 		}
 	}
 	if c == ControlSCP || c == ControlRCP {
@@ -456,12 +449,28 @@ func changeTargets(f *Finding) []struct {
 			acct = f.ResourceAccount
 		}
 		if acct != "" {
-			out = append(out, tk{"org:" + acct, []changeKind{chOrg}})
+			look(kindsOf(chOrg), keyParts{"org:", acct})
 		}
-		out = append(out, tk{"org:*", []changeKind{chOrg}})
+		look(kindsOf(chOrg), keyParts{"org:*"})
 	}
-	return out
 }
+
+// keyParts are the parts of an index key, concatenated, so that looking
+// one up needs no string made for it.
+type keyParts [5]string
+
+// kindSet is a set of change kinds.
+type kindSet uint32
+
+func kindsOf(kinds ...changeKind) kindSet {
+	var s kindSet
+	for _, k := range kinds {
+		s |= 1 << k
+	}
+	return s
+}
+
+func (s kindSet) has(k changeKind) bool { return s&(1<<k) != 0 }
 
 // iamIdentity splits a role or user ARN into "role" or "user", its account
 // and its name (the last path element).
@@ -487,16 +496,22 @@ func (x *changeIndex) relevant(f *Finding) []change {
 		return nil
 	}
 	var out []change
-	for _, t := range changeTargets(f) {
-		for _, c := range x.byKey[t.key] {
-			if slices.Contains(t.kinds, c.kind) {
+	var buf [256]byte
+	key := buf[:0]
+	changeTargets(f, func(kinds kindSet, parts keyParts) {
+		key = key[:0]
+		for _, p := range parts {
+			key = append(key, p...)
+		}
+		for _, c := range x.byKey[string(key)] { // no string is made to look it up
+			if kinds.has(c.kind) {
 				out = append(out, c)
 				if c.policy != "" {
 					out = append(out, x.byKey["policy:"+c.policy]...)
 				}
 			}
 		}
-	}
+	})
 	if f.Control == ControlIdentityPolicy || f.Control == ControlPermissionsBoundary {
 		if arn := parseDenial(f.ErrorMessage).policyARN; strings.Contains(arn, ":iam::") {
 			out = append(out, x.byKey["policy:"+arn]...)
