@@ -25,8 +25,42 @@ type jsonHead struct {
 
 // renderJSON writes one indented document, escaped by encoding/json and
 // jsonSafe: the summary, patterns and stats of r, then the findings all
-// yields, one at a time, as encoding the whole document at once would.
+// yields, one at a time (by findingJSON), as encoding the whole document
+// at once would.
 func renderJSON(w *stickyWriter, r *Report, all iter.Seq2[classify.Finding, error]) error {
+	head, err := jsonHeadOf(r)
+	if err != nil {
+		return err
+	}
+	fj := findingJSON{b: head, prefix: "    ", indent: "  "}
+	n := 0
+	for f, err := range all {
+		if err != nil {
+			w.Write(fj.b)
+			return err
+		}
+		if n > 0 {
+			fj.b = append(fj.b, ',')
+		}
+		fj.b = append(fj.b, "\n    "...)
+		if err := fj.appendFinding(normalize(f)); err != nil {
+			w.Write(fj.b)
+			return fmt.Errorf("finding %q: %w", f.EventID, err)
+		}
+		fj.flush(w)
+		n++
+	}
+	if n > 0 {
+		fj.b = append(fj.b, "\n  "...)
+	}
+	fj.b = append(fj.b, "]\n}\n"...)
+	w.Write(fj.b)
+	return nil
+}
+
+// jsonHeadOf is the JSON document of r up to its findings: the summary,
+// patterns, stats and incidents, then the opening of the findings' list.
+func jsonHeadOf(r *Report) ([]byte, error) {
 	st := r.Stats
 	st.Sources = orEmpty(st.Sources)
 	st.Skipped = orEmpty(st.Skipped)
@@ -54,36 +88,10 @@ func renderJSON(w *stickyWriter, r *Report, all iter.Seq2[classify.Finding, erro
 	}
 	var head bytes.Buffer
 	if err := writeJSON(&head, jsonHead{Summary: sum, Patterns: patterns, Stats: st, Incidents: incidents}); err != nil {
-		return err
+		return nil, err
 	}
 	// Open the document's last object again for the findings.
-	w.Write(bytes.TrimSuffix(head.Bytes(), []byte("\n}\n")))
-	w.printf(",\n  \"findings\": [")
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(true)
-	enc.SetIndent("    ", "  ")
-	n := 0
-	for f, err := range all {
-		if err != nil {
-			return err
-		}
-		buf.Reset()
-		if err := enc.Encode(normalize(f)); err != nil {
-			return fmt.Errorf("finding %q: %w", f.EventID, err)
-		}
-		if n > 0 {
-			w.printf(",")
-		}
-		w.printf("\n    ")
-		w.Write(jsonSafe(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
-		n++
-	}
-	if n > 0 {
-		w.printf("\n  ")
-	}
-	w.printf("]\n}\n")
-	return nil
+	return append(bytes.TrimSuffix(head.Bytes(), []byte("\n}\n")), ",\n  \"findings\": ["...), nil
 }
 
 // writeJSON writes v as one indented JSON document, HTML-escaped and made
@@ -101,24 +109,23 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // renderNDJSON writes exactly one finding per line and nothing else; no
-// findings is no output. The encoder never emits a raw newline inside a
-// value, so lines and findings correspond one to one.
+// findings is no output. No value holds a raw newline, so lines and
+// findings correspond one to one.
 func renderNDJSON(w *stickyWriter, all iter.Seq2[classify.Finding, error]) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(true)
+	var fj findingJSON
 	for f, err := range all {
 		if err != nil {
+			w.Write(fj.b)
 			return err
 		}
-		buf.Reset()
-		if err := enc.Encode(normalize(f)); err != nil {
+		if err := fj.appendFinding(normalize(f)); err != nil {
+			w.Write(fj.b)
 			return fmt.Errorf("finding %q: %w", f.EventID, err)
 		}
-		if _, err := w.Write(jsonSafe(buf.Bytes())); err != nil {
-			return err
-		}
+		fj.b = append(fj.b, '\n')
+		fj.flush(w)
 	}
+	w.Write(fj.b)
 	return nil
 }
 
