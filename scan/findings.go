@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/denytrail/denytrail/classify"
@@ -28,8 +29,11 @@ import (
 // inputs held them (another account's folder of an organization trail is
 // read much later), and emits incidents in event-time order: into the
 // report's Builder (patterns, counts and a bounded sample), and, when the
-// caller wants every finding (Config.KeepAll), as JSON lines into a
-// temporary file that Result.All reads back, attaching the changes then.
+// caller wants every finding (Config.KeepAll), in their binary form
+// (classify.Finding.AppendBinary, each after its length) into a temporary
+// file that Result.All reads back, attaching the changes then: reading
+// that back costs a fraction of decoding JSON, and the renderers write the
+// findings as they wrote them before.
 // So memory is bounded by the sort's budget, the engine's window and the
 // patterns, never by the number of findings, and the result does not
 // depend on the order the inputs were read in.
@@ -47,16 +51,14 @@ type flow struct {
 	// integrity, with Config.Verify, sets each finding's Integrity.
 	integrity func(*classify.Finding)
 
-	all *os.File // Config.KeepAll: the findings as JSON lines
-	w   *bufio.Writer
-	enc *json.Encoder
-	err error // the first error writing all
-}
+	all  *os.File // Config.KeepAll: the findings, each its length and binary form
+	w    *bufio.Writer
+	buf  []byte // the binary form of the finding being written
+	kept int    // the findings written to all
+	err  error  // the first error writing all
 
-// stored is a finding as kept on disk, with its records when asked for.
-type stored struct {
-	classify.Finding
-	Recs []classify.Finding `json:"records,omitempty"`
+	// ctx is the scan's: Result.All stops grace after it sees it canceled.
+	ctx context.Context
 }
 
 func newFlow(cfg *Config) (*flow, error) {
@@ -65,6 +67,7 @@ func newFlow(cfg *Config) (*flow, error) {
 		sorter:  extsort.New(cfg.TempDir, cfg.SortBudget, bytes.Compare),
 		builder: report.NewBuilder(cfg.Limit),
 		grace:   cancelGrace,
+		ctx:     context.Background(),
 	}
 	fl.engine = classify.NewEngine(classify.EngineConfig{Window: cfg.Window, Lateness: time.Second, Workers: cfg.Workers}, fl.emit)
 	if cfg.KeepAll {
@@ -74,7 +77,6 @@ func newFlow(cfg *Config) (*flow, error) {
 		}
 		os.Remove(f.Name()) // lives on until Result.Close
 		fl.all, fl.w = f, bufio.NewWriterSize(f, 256<<10)
-		fl.enc = json.NewEncoder(fl.w)
 	}
 	return fl, nil
 }
@@ -105,6 +107,7 @@ const cancelGrace = 300 * time.Millisecond
 // failed records it reported.
 func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, error) {
 	defer fl.sorter.Close()
+	fl.ctx = ctx
 	var n int
 	var stop time.Time // when a canceled scan stops correlating
 	cut := false
@@ -184,14 +187,22 @@ func (fl *flow) emit(f classify.Finding) {
 		fl.integrity(&f)
 	}
 	fl.builder.Add(f)
-	if fl.enc == nil || fl.err != nil {
+	if fl.w == nil || fl.err != nil {
 		return
 	}
-	s := stored{Finding: f}
-	if fl.cfg.KeepRecords {
-		s.Recs = f.Records
+	if !fl.cfg.KeepRecords {
+		f.Records = nil
 	}
-	fl.err = fl.enc.Encode(&s)
+	b, err := f.AppendBinary(fl.buf[:0])
+	if err != nil {
+		fl.err = err
+		return
+	}
+	fl.buf = b
+	var n [binary.MaxVarintLen64]byte
+	fl.w.Write(binary.AppendUvarint(n[:0], uint64(len(b))))
+	_, fl.err = fl.w.Write(b)
+	fl.kept++
 }
 
 // close releases the temporary files.
@@ -208,7 +219,12 @@ func (fl *flow) close() error {
 // and origin, with the changes that explain it (classify.Engine.Attach)
 // and, with Config.KeepRecords, its records. It reads them back from a
 // temporary file, so it needs Config.KeepAll; it may be ranged over again
-// until Close.
+// until Close, but not twice at once. A goroutine reads, decodes and
+// attaches a few batches ahead of the caller, who meanwhile renders.
+// Once the scan's context is canceled, All goes on for a moment
+// (cancelGrace), so that a short report is still written whole, then
+// stops and sets r.Interrupted: the findings yielded are then the first
+// ones, in order.
 func (r *Result) All() iter.Seq2[classify.Finding, error] {
 	return func(yield func(classify.Finding, error) bool) {
 		fl := r.flow
@@ -220,24 +236,102 @@ func (r *Result) All() iter.Seq2[classify.Finding, error] {
 			yield(classify.Finding{}, fmt.Errorf("scan: read kept findings: %w", err))
 			return
 		}
-		dec := json.NewDecoder(bufio.NewReaderSize(fl.all, 256<<10))
-		for {
-			var s stored
-			if err := dec.Decode(&s); err == io.EOF {
-				return
-			} else if err != nil {
-				yield(classify.Finding{}, fmt.Errorf("scan: read kept findings: %w", err))
+		batches := make(chan readBatch, 2)
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(batches)
+			fl.readBack(batches, stop)
+		}()
+		defer func() {
+			close(stop)
+			<-done
+		}()
+		var until time.Time
+		for batch := range batches {
+			for _, f := range batch.fs {
+				if !yield(f, nil) {
+					return
+				}
+			}
+			if batch.err != nil {
+				yield(classify.Finding{}, fmt.Errorf("scan: read kept findings: %w", batch.err))
 				return
 			}
-			f := s.Finding
-			f.Records = s.Recs
-			fl.engine.Attach(&f)
-			if !yield(f, nil) {
-				return
+			if fl.ctx.Err() != nil {
+				if until.IsZero() {
+					until = time.Now().Add(fl.grace)
+				}
+				if !time.Now().Before(until) {
+					r.Interrupted = true
+					return
+				}
 			}
 		}
 	}
 }
+
+// readBatch is a batch of findings read back, and the error that ended
+// them.
+type readBatch struct {
+	fs  []classify.Finding
+	err error
+}
+
+// readBatchSize is how many findings a readBatch holds at most: All holds
+// four batches at most, so its memory is bounded by them.
+const readBatchSize = 64
+
+// readBack reads the kept findings from fl.all, attaches their changes
+// and sends them to out in batches, until they end, an error, or stop.
+func (fl *flow) readBack(out chan<- readBatch, stop <-chan struct{}) {
+	in := bufio.NewReaderSize(fl.all, 256<<10)
+	var b []byte
+	send := func(batch readBatch) bool {
+		select {
+		case out <- batch:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	batch := make([]classify.Finding, 0, readBatchSize)
+	for n := 0; ; n++ {
+		size, err := binary.ReadUvarint(in)
+		switch {
+		case err == io.EOF && n == fl.kept:
+			send(readBatch{fs: batch})
+			return
+		case err == io.EOF:
+			err = fmt.Errorf("%d findings of the %d kept", n, fl.kept)
+		}
+		if err == nil && size > maxStored {
+			err = fmt.Errorf("a finding of %d bytes", size)
+		}
+		if err == nil {
+			b = slices.Grow(b[:0], int(size))[:size]
+			_, err = io.ReadFull(in, b)
+		}
+		var f classify.Finding
+		if err == nil {
+			err = f.UnmarshalBinary(b)
+		}
+		if err != nil {
+			send(readBatch{fs: batch, err: err})
+			return
+		}
+		fl.engine.Attach(&f)
+		if batch = append(batch, f); len(batch) == readBatchSize {
+			if !send(readBatch{fs: batch}) {
+				return
+			}
+			batch = make([]classify.Finding, 0, readBatchSize)
+		}
+	}
+}
+
+// maxStored bounds the length of a kept finding that All believes.
+const maxStored = 1 << 30
 
 // Collect returns every finding of the scan (see All), for scans small
 // enough to hold them.

@@ -192,6 +192,7 @@ func TestFinishStopsWhenCanceled(t *testing.T) {
 	if note, err = fl.finish(&errAfter{Context: context.Background(), calls: 50}, 4800); err != nil {
 		t.Fatal(err)
 	}
+	fl.grace = time.Hour // for reading back what was reported
 	got, err := (&Result{flow: fl}).Collect()
 	if err != nil {
 		t.Fatal(err)
@@ -217,5 +218,79 @@ func TestFinishStopsWhenCanceled(t *testing.T) {
 	}
 	if got, _ := (&Result{flow: fl}).Collect(); len(got) != len(want) {
 		t.Errorf("%d findings with a long grace, want %d", len(got), len(want))
+	}
+}
+
+// TestAllStopsWhenCanceled: reading the findings back honours the scan's
+// context too: canceled while the findings are written out, All goes on
+// for its grace, then stops after a prefix of them, in order, and marks
+// the result interrupted; within the grace it yields them all.
+func TestAllStopsWhenCanceled(t *testing.T) {
+	fl := stormFlow(t, 2400)
+	if note, err := fl.finish(context.Background(), 4800); err != nil || note != nil {
+		t.Fatalf("finish: %v, %v", note, err)
+	}
+	res := &Result{flow: fl}
+	want, err := res.Collect()
+	if err != nil || res.Interrupted {
+		t.Fatalf("Collect: %v, interrupted %v", err, res.Interrupted)
+	}
+	fl.ctx, fl.grace = &errAfter{Context: context.Background(), calls: 3}, 0
+	got, err := res.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// All looks at the context after each batch: the fourth look sees it
+	// canceled.
+	if n := 4 * readBatchSize; len(got) != n || !res.Interrupted {
+		t.Fatalf("canceled after %d of %d findings: %d yielded, interrupted %v; want %d and interrupted", n, len(want), len(got), res.Interrupted, n)
+	}
+	for i := range got {
+		if got[i].EventID != want[i].EventID || got[i].Origin != want[i].Origin {
+			t.Fatalf("finding %d: %s, want %s", i, got[i].EventID, want[i].EventID)
+		}
+	}
+	res.Interrupted = false
+	fl.ctx, fl.grace = &errAfter{Context: context.Background()}, time.Hour
+	if got, err := res.Collect(); err != nil || len(got) != len(want) || res.Interrupted {
+		t.Errorf("canceled with a long grace: %d findings of %d, %v, interrupted %v", len(got), len(want), err, res.Interrupted)
+	}
+}
+
+// TestAllBadKeptFile: a kept-findings file cut short, or with a length
+// beyond reason, is an error naming it after the findings before the cut,
+// not a hang, a panic or a silent end.
+func TestAllBadKeptFile(t *testing.T) {
+	fl := stormFlow(t, 300)
+	if note, err := fl.finish(context.Background(), 600); err != nil || note != nil {
+		t.Fatalf("finish: %v, %v", note, err)
+	}
+	res := &Result{flow: fl}
+	want, err := res.Collect()
+	if err != nil || len(want) != 300 {
+		t.Fatalf("Collect: %d findings, %v", len(want), err)
+	}
+	st, err := fl.all.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fl.all.Truncate(st.Size() / 2); err != nil { // at the end of a finding, as they are all alike
+		t.Fatal(err)
+	}
+	got, err := res.Collect()
+	if err == nil || !strings.Contains(err.Error(), "read kept findings") || len(got) == 0 || len(got) >= len(want) {
+		t.Fatalf("cut short: %d findings of %d, error %v; want some, then an error", len(got), len(want), err)
+	}
+	if err := fl.all.Truncate(st.Size()/2 - 3); err != nil { // inside one
+		t.Fatal(err)
+	}
+	if got, err = res.Collect(); err == nil || len(got) == 0 || len(got) >= len(want) {
+		t.Fatalf("cut inside a finding: %d findings of %d, error %v; want some, then an error", len(got), len(want), err)
+	}
+	if _, err := fl.all.WriteAt([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := res.Collect(); err == nil || len(got) != 0 {
+		t.Fatalf("a huge length: %d findings, error %v", len(got), err)
 	}
 }
