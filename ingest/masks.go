@@ -20,20 +20,20 @@ import (
 // its bytes again (needleSet.inAnchors). It takes and returns what walk
 // does, and an.
 func walkMasks(b []byte, i int, st *walkState, nib *nibbles, an []uint64) (int, bool, []uint64) {
-	var tail [64]byte
+	var tail [2 * 64]byte
 	for i < len(b) {
-		g := b[i:min(i+walkRun, len(b)-(len(b)-i)%64)]
-		if len(g) == 0 {
-			// Less than a block left: the same on a zero-padded copy (zero
+		// Whole blocks with a byte after them (for the anchor pairs).
+		g, n := b[i:], min(walkRun, (len(b)-i-1)/64)
+		if n == 0 {
+			// At most a block left: the same on a zero-padded copy (zero
 			// bytes are none of the bytes that matter).
 			copy(tail[:], b[i:])
-			g = tail[:]
+			g, n = tail[:], 1
 		}
-		n := len(g) / 64
 		base := len(an)
 		an = slices.Grow(an, n)[:base+n]
 		for k := 0; k < n; {
-			d, end := walkBlocks(g[64*k:], nib, st, an[base+k:])
+			d, end := walkBlocks(g[64*k:], n-k, nib, st, an[base+k:])
 			if k += d; end > 0 {
 				return i + 64*k + end, true, cutAnchors(an[:base+k+1], i+64*k, len(b))
 			}
@@ -51,9 +51,9 @@ func walkMasks(b []byte, i int, st *walkState, nib *nibbles, an []uint64) (int, 
 	return len(b), false, cutAnchors(an, i-64, len(b))
 }
 
-// walkRun is how many bytes walkMasks hands walkBlocks at a time: the
+// walkRun is how many blocks walkMasks hands walkBlocks at a time: the
 // anchor masks grow by a run, not by the rest of the buffer, at once.
-const walkRun = 64 * 64
+const walkRun = 64
 
 // cutAnchors clears the bits of an's last mask, that of the block at b[at],
 // for bytes at or past end: the zero padding of a last partial block.
@@ -64,24 +64,22 @@ func cutAnchors(an []uint64, at, end int) []uint64 {
 	return an
 }
 
-// walkBlocksGo moves st over the whole 64-byte blocks of b, at most
-// len(an), with walk's rules, storing in an[k] the mask of the bytes of
-// block k that are anchors (nib.anchors; none if nib is nil). It stops at the first block with
-// a backslash or that starts with st.esc, leaving st as at the block's
-// start (k is then less than len(b)/64 and end 0), or when the container
-// closes in block k (end is then the index just past the closing bracket,
-// from the block's start, 1 to 64). It returns the number of blocks walked
-// before the stop, or all of them and 0. walkBlocksAVX2 does the same.
-func walkBlocksGo(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end int) {
-	n := min(len(b)/64, len(an))
+// walkBlocksGo moves st over the first n 64-byte blocks of b (which holds
+// at least one byte more), with walk's rules, storing in an[k] the anchor
+// mask of block k: bit j is set when byte j is the anchor of a group of
+// nib's needles and the byte after it may follow that anchor in one of the
+// group's needles (nibbles.pair; no bits if nib is nil). It stops at the
+// first block with a backslash or that starts with st.esc, leaving st as
+// at the block's start (k is then less than n and end 0), or when the
+// container closes in block k (end is then the index just past the
+// closing bracket, from the block's start, 1 to 64). It returns the number
+// of blocks walked before the stop, or n and 0. walkBlocksAVX2 does the
+// same.
+func walkBlocksGo(b []byte, n int, nib *nibbles, st *walkState, an []uint64) (k, end int) {
 	var m [8][4]uint64
 	for k0 := 0; k0 < n; k0 += 8 {
 		c := blockMasks(b[64*k0:64*n], m[:])
-		if nib != nil {
-			anchorMasks(b[64*k0:64*n], &nib.anchors, an[k0:k0+c])
-		} else {
-			clear(an[k0 : k0+c])
-		}
+		nib.pairs(b[64*k0:], an[k0:k0+c])
 		for j := range c {
 			q, bs, op, cl := m[j][0], m[j][1], m[j][2], m[j][3]
 			if bs != 0 || st.esc {
@@ -111,6 +109,30 @@ func walkBlocksGo(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end in
 		}
 	}
 	return n, 0
+}
+
+// pairs fills an[k] with the anchor pair mask of the k-th 64-byte block of
+// b (see walkBlocksGo), which holds a byte more than those blocks: the
+// anchors by anchorMasks, then each kept if the byte after it may follow.
+func (nib *nibbles) pairs(b []byte, an []uint64) {
+	if nib == nil {
+		clear(an)
+		return
+	}
+	anchorMasks(b, &nib.anchors, an)
+	for k := range an {
+		for m := an[k]; m != 0; m &= m - 1 {
+			j := 64*k + bits.TrailingZeros64(m)
+			if !nib.pair(b[j], b[j+1]) {
+				an[k] &^= 1 << (j - 64*k)
+			}
+		}
+	}
+}
+
+// pair says c is an anchor that next may follow.
+func (nib *nibbles) pair(c, next byte) bool {
+	return nib.lo[c&15]&nib.hi[c>>4]&nib.nextLo[next&15]&nib.nextHi[next>>4] != 0
 }
 
 // prefixXor returns the mask whose bit k is the XOR of bits 0..k of x.

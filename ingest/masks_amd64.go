@@ -28,26 +28,6 @@ func blockMasks(b []byte, out [][4]uint64) int {
 	return n
 }
 
-// walkBlocksAVX2 is walkBlocksGo in assembly.
-//
-//go:noescape
-func walkBlocksAVX2(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
-
-// walkBlocks is walkBlocksGo, in one AVX2 pass where the CPU has it.
-func walkBlocks(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end int) {
-	n := min(len(b)/64, len(an))
-	switch {
-	case !avx2:
-		return walkBlocksGo(b, nib, st, an)
-	case n == 0:
-		return 0, 0
-	case nib == nil:
-		var none nibbles // no byte is an anchor
-		return walkBlocksAVX2(&b[0], n, &none, st, &an[0])
-	}
-	return walkBlocksAVX2(&b[0], n, nib, st, &an[0])
-}
-
 // anchorMasksSSE2 and anchorMasksAVX2 are anchorMasksGo in assembly.
 //
 //go:noescape
@@ -68,4 +48,25 @@ func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int {
 		anchorMasksSSE2(&b[0], n, anchors, &out[0])
 	}
 	return n
+}
+
+// walkBlocksAVX2 is walkBlocksGo in assembly.
+//
+//go:noescape
+func walkBlocksAVX2(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
+
+// walkBlocks is walkBlocksGo, in one AVX2 pass where the CPU has it.
+func walkBlocks(b []byte, n int, nib *nibbles, st *walkState, an []uint64) (k, end int) {
+	_ = b[64*n] // the byte after the blocks
+	_ = an[:n]
+	switch {
+	case !avx2:
+		return walkBlocksGo(b, n, nib, st, an)
+	case n == 0:
+		return 0, 0
+	case nib == nil:
+		var none nibbles // no byte is an anchor
+		return walkBlocksAVX2(&b[0], n, &none, st, &an[0])
+	}
+	return walkBlocksAVX2(&b[0], n, nib, st, &an[0])
 }

@@ -233,34 +233,56 @@ yadone:
 	VZEROUPPER
 	RET
 
+// Constants for walkBlocksAVX2 that do not fit in registers.
+DATA wclose<>+0(SB)/8, $0x7d7d7d7d7d7d7d7d
+DATA wclose<>+8(SB)/8, $0x7d7d7d7d7d7d7d7d
+DATA wclose<>+16(SB)/8, $0x7d7d7d7d7d7d7d7d
+DATA wclose<>+24(SB)/8, $0x7d7d7d7d7d7d7d7d
+GLOBL wclose<>(SB), RODATA|NOPTR, $32
+DATA wones<>+0(SB)/8, $-1
+DATA wones<>+8(SB)/8, $-1
+GLOBL wones<>(SB), RODATA|NOPTR, $16
+
 // Both halves of one mask for walkBlocksAVX2: bit j of dst for byte j of
 // the block whose halves are in Y0 and Y1, where they equal cmp (Y2, Y3
 // and AX are scratch).
-#define WMASK(Ylo, Yhi, cmp, dst) \
-	VPCMPEQB cmp, Ylo, Y2; \
+#define WMASK(cmp, dst) \
+	VPCMPEQB cmp, Y0, Y2; \
 	VPMOVMSKB Y2, dst; \
-	VPCMPEQB cmp, Yhi, Y3; \
+	VPCMPEQB cmp, Y1, Y3; \
 	VPMOVMSKB Y3, AX; \
 	SHLQ $32, AX; \
 	ORQ AX, dst
 
-// The bytes of the 32 at Y that are not anchors, as 0xff in Yout: an
-// anchor's bit is set in both the table of its low nibble (Y13) and that
-// of its high nibble (Y14). Y15 holds 0x0f in every byte, Y7 zero.
-#define WNOTANCHOR(Y, Yout, Yt) \
-	VPAND Y15, Y, Yout; \
-	VPSHUFB Yout, Y13, Yout; \
-	VPSRLW $4, Y, Yt; \
-	VPAND Y15, Yt, Yt; \
-	VPSHUFB Yt, Y14, Yt; \
-	VPAND Yt, Yout, Yout; \
-	VPCMPEQB Y7, Yout, Yout
+// The bytes of the 32 at Y that do not start an anchor pair, as 0xff in
+// Y2 (Y3 is scratch): the table of a byte's low nibble and that of its
+// high nibble share the bit of group g exactly when the byte is g's
+// anchor (Y13, Y14), and those of the next byte (Ynext, the same bytes
+// loaded one further) share it when it may follow g's anchor in one of
+// g's needles (Y11, Y12). Y15 holds 0x0f in every byte, Y10 zero.
+#define WNOTPAIR(Y, Ynext) \
+	VPAND Y15, Y, Y2; \
+	VPSHUFB Y2, Y13, Y2; \
+	VPSRLW $4, Y, Y3; \
+	VPAND Y15, Y3, Y3; \
+	VPSHUFB Y3, Y14, Y3; \
+	VPAND Y3, Y2, Y2; \
+	VPAND Y15, Ynext, Y3; \
+	VPSHUFB Y3, Y11, Y3; \
+	VPAND Y3, Y2, Y2; \
+	VPSRLW $4, Ynext, Y3; \
+	VPAND Y15, Y3, Y3; \
+	VPSHUFB Y3, Y12, Y3; \
+	VPAND Y3, Y2, Y2; \
+	VPCMPEQB Y10, Y2, Y2
 
 // func walkBlocksAVX2(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
 //
-// walkBlocksGo in assembly: one load of each 64-byte block gives its
-// quotes, backslashes, brackets and anchors; the string state is the
-// prefix XOR of the quotes (a carry-less multiply by all ones).
+// walkBlocksGo in assembly: one load of each 64-byte block (and one of the
+// same bytes shifted by one, for the anchor pairs) gives its quotes,
+// backslashes, brackets and anchors; the string state is the prefix XOR of
+// the quotes (a carry-less multiply by all ones). It reads the byte after
+// the last block.
 TEXT ·walkBlocksAVX2(SB), NOSPLIT, $0-56
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), BX
@@ -268,14 +290,14 @@ TEXT ·walkBlocksAVX2(SB), NOSPLIT, $0-56
 	MOVQ an+32(FP), DI
 	VBROADCASTI128 0(DX), Y13
 	VBROADCASTI128 16(DX), Y14
-	YBCAST(0x22, Y8)
-	YBCAST(0x5c, Y9)
-	YBCAST(0x20, Y10)
-	YBCAST(0x7b, Y11)
-	YBCAST(0x7d, Y12)
+	VBROADCASTI128 32(DX), Y11
+	VBROADCASTI128 48(DX), Y12
+	YBCAST(0x22, Y7)
+	YBCAST(0x5c, Y8)
+	YBCAST(0x20, Y9)
+	YBCAST(0x7b, Y6)
 	YBCAST(0x0f, Y15)
-	VPXOR Y7, Y7, Y7
-	VPCMPEQB X6, X6, X6 // all ones, for the prefix XOR
+	VPXOR Y10, Y10, Y10
 	MOVQ st+24(FP), DX
 	MOVQ 0(DX), R12    // depth
 	MOVBQZX 8(DX), R13 // inStr
@@ -289,31 +311,33 @@ TEXT ·walkBlocksAVX2(SB), NOSPLIT, $0-56
 wloop:
 	VMOVDQU 0(SI), Y0
 	VMOVDQU 32(SI), Y1
+	VMOVDQU 1(SI), Y4
+	VMOVDQU 33(SI), Y5
 
 	// Anchors first: every block walked or stopped at has its mask.
-	WNOTANCHOR(Y0, Y4, Y5)
-	VPMOVMSKB Y4, R8
-	WNOTANCHOR(Y1, Y4, Y5)
-	VPMOVMSKB Y4, AX
+	WNOTPAIR(Y0, Y4)
+	VPMOVMSKB Y2, R8
+	WNOTPAIR(Y1, Y5)
+	VPMOVMSKB Y2, AX
 	SHLQ $32, AX
 	ORQ  AX, R8
 	NOTQ R8
 	MOVQ R8, (DI)(CX*8)
 
-	WMASK(Y0, Y1, Y9, R9) // backslashes
+	WMASK(Y8, R9)        // backslashes
 	ORQ  end+48(FP), R9  // or an escape pending at the first block
 	MOVQ $0, end+48(FP)
 	TESTQ R9, R9
 	JNZ  wstop
 
-	WMASK(Y0, Y1, Y8, R8) // quotes
-	VPOR Y10, Y0, Y0      // '[' onto '{', ']' onto '}'
-	VPOR Y10, Y1, Y1
-	WMASK(Y0, Y1, Y11, R10) // opening brackets
-	WMASK(Y0, Y1, Y12, R11) // closing brackets
+	WMASK(Y7, R8)  // quotes
+	VPOR Y9, Y0, Y0 // '[' onto '{', ']' onto '}'
+	VPOR Y9, Y1, Y1
+	WMASK(Y6, R10) // opening brackets
+	WMASK(wclose<>(SB), R11) // closing brackets
 
 	VMOVQ R8, X2
-	VPCLMULQDQ $0, X6, X2, X2
+	VPCLMULQDQ $0, wones<>(SB), X2, X2
 	VMOVQ X2, AX
 	XORQ R13, AX // bit j: byte j is inside a string (or its closing quote)
 	MOVQ AX, R13
@@ -359,11 +383,11 @@ wvloop:
 	ANDQ AX, DX // the first bracket left
 	XORQ DX, AX
 	TESTQ DX, R10
-	JZ   wclose
+	JZ   wcloser
 	INCQ R12
 	JMP  wvloop
 
-wclose:
+wcloser:
 	DECQ R12
 	JNZ  wvloop
 	BSFQ DX, DX

@@ -56,8 +56,8 @@ func TestMasksAssembly(t *testing.T) {
 
 // TestWalkBlocksAssembly holds walkBlocksAVX2 to walkBlocksGo (on SSE2
 // masks) from random states over random blocks of the bytes that matter,
-// with random anchors: the blocks walked, where it stopped and why, the
-// state, and every anchor mask stored.
+// with random needles: the blocks walked, where it stopped and why, the
+// state, and every anchor pair mask stored.
 func TestWalkBlocksAssembly(t *testing.T) {
 	if !avx2 {
 		t.Skip("no AVX2: walkBlocks runs walkBlocksGo")
@@ -67,7 +67,7 @@ func TestWalkBlocksAssembly(t *testing.T) {
 	stops := map[string]int{}
 	for range 20000 {
 		n := 1 + r.IntN(12)
-		b := make([]byte, 64*n)
+		b := make([]byte, 64*n+1) // and the byte after the blocks
 		for i := range b {
 			switch {
 			case r.IntN(4) == 0:
@@ -93,7 +93,7 @@ func TestWalkBlocksAssembly(t *testing.T) {
 		gst, wst := st, st
 		gan, wan := make([]uint64, n), make([]uint64, n)
 		gk, gend := walkBlocksAVX2(&b[0], n, orNone(nib), &gst, &gan[0])
-		wk, wend := walkBlocksGo(b, nib, &wst, wan)
+		wk, wend := walkBlocksGo(b, n, nib, &wst, wan)
 		if gk != wk || gend != wend || gst != wst || !slices.Equal(gan[:min(gk+1, n)], wan[:min(wk+1, n)]) {
 			t.Fatalf("from %+v over %q: walkBlocksAVX2 %d, %d, %+v, anchors %x; walkBlocksGo %d, %d, %+v, %x",
 				st, b, gk, gend, gst, gan, wk, wend, wst, wan)

@@ -13,6 +13,6 @@ func blockMasks(b []byte, out [][4]uint64) int { return blockMasksGo(b, out) }
 func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int { return anchorMasksGo(b, anchors, out) }
 
 // walkBlocks is walkBlocksGo.
-func walkBlocks(b []byte, nib *nibbles, st *walkState, an []uint64) (k, end int) {
-	return walkBlocksGo(b, nib, st, an)
+func walkBlocks(b []byte, n int, nib *nibbles, st *walkState, an []uint64) (k, end int) {
+	return walkBlocksGo(b, n, nib, st, an)
 }

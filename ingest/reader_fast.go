@@ -145,12 +145,17 @@ type needleSet struct {
 // nibbles describes up to eight anchor bytes for the vector code: bit g is
 // set in lo[a&15] and hi[a>>4] for the anchor a of group g, so that a byte
 // c is an anchor exactly when lo[c&15]&hi[c>>4] is not zero (two table
-// lookups, PSHUFB, rather than a compare per anchor). anchors lists the
-// same bytes, the first repeated to fill, for the compares of
-// anchorMasks. The assembly reads lo and hi at offsets 0 and 16.
+// lookups, PSHUFB, rather than a compare per anchor). nextLo and nextHi
+// are the same for the bytes that follow g's anchor in g's needles (every
+// byte if one ends with it): their AND holds bit g for each of those
+// bytes, and for a few others. So an anchor followed by a byte that cannot
+// follow it is dropped before any needle is compared: "Pr" (Principal)
+// for the 'P' of Policy", PutBucketAcl" and PermissionsBoundary". anchors
+// lists the anchor bytes, the first repeated to fill, for the compares of
+// anchorMasks. The assembly reads the four tables at offsets 0 to 48.
 type nibbles struct {
-	lo, hi  [16]byte
-	anchors [8]byte
+	lo, hi, nextLo, nextHi [16]byte
+	anchors                [8]byte
 }
 
 type needleGroup struct {
@@ -263,9 +268,23 @@ func compileNeedles(needles [][]byte) *needleSet {
 		set.nib.anchors[i] = set.groups[i%len(set.groups)].anchor
 	}
 	if set.masked() {
+		nib := &set.nib
 		for i, g := range set.groups {
-			set.nib.lo[g.anchor&15] |= 1 << i
-			set.nib.hi[g.anchor>>4] |= 1 << i
+			bit := byte(1) << i
+			nib.lo[g.anchor&15] |= bit
+			nib.hi[g.anchor>>4] |= bit
+			for _, a := range g.needles {
+				if a.off+1 == len(a.b) {
+					for c := range nib.nextLo {
+						nib.nextLo[c] |= bit
+						nib.nextHi[c] |= bit
+					}
+					continue
+				}
+				c := a.b[a.off+1]
+				nib.nextLo[c&15] |= bit
+				nib.nextHi[c>>4] |= bit
+			}
 		}
 	}
 	return set

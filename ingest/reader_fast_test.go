@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -108,24 +109,27 @@ var walkNeedles = compileNeedles([][]byte{[]byte(`{"`), []byte(`\u`), []byte(`"}
 
 // checkAnchors checks the anchor masks walkMasks gathered walking the
 // container b[from:to] in one call: one per 64-byte block from from, each
-// marking the bytes of b equal to an anchor (none when nib is nil).
+// marking the bytes of b that are an anchor followed by a byte that may
+// follow it (none when nib is nil), a zero byte after the end of b.
 func checkAnchors(t *testing.T, b []byte, from, to int, nib *nibbles, an []uint64) {
 	t.Helper()
 	if n := (to - from + 63) / 64; len(an) != n {
 		t.Fatalf("container %d-%d: %d anchor masks, want %d\ninput %q", from, to, len(an), n, shortInput(b))
 	}
 	for k := range an {
-		var blk [64]byte
-		copy(blk[:], b[from+64*k:])
-		var want [1]uint64
-		if nib != nil {
-			anchorMasksGo(blk[:], &nib.anchors, want[:])
+		var want uint64
+		for j := range min(64, len(b)-from-64*k) {
+			p := from + 64*k + j
+			next := byte(0)
+			if p+1 < len(b) {
+				next = b[p+1]
+			}
+			if nib != nil && bytes.IndexByte(nib.anchors[:], b[p]) >= 0 && nib.pair(b[p], next) {
+				want |= 1 << j
+			}
 		}
-		if n := len(b) - from - 64*k; n < 64 {
-			want[0] &= 1<<n - 1
-		}
-		if an[k] != want[0] {
-			t.Fatalf("container %d-%d, block %d: anchors %x, want %x\ninput %q", from, to, k, an[k], want[0], shortInput(b))
+		if an[k] != want {
+			t.Fatalf("container %d-%d, block %d: anchors %x, want %x\ninput %q", from, to, k, an[k], want, shortInput(b))
 		}
 	}
 }
@@ -288,6 +292,9 @@ func TestNeedleSet(t *testing.T) {
 			[]byte(`PutBucketAcl"`), []byte(`BucketEncryption"`), []byte(`Grant"`), []byte(`DisableKey"`), []byte(`EnableKey"`),
 			[]byte(`KeyDeletion"`), []byte(`PolicyVersion"`), []byte(`PermissionsBoundary"`), []byte(`"s3.amazonaws.com"`)},
 		{[]byte("x")}, {[]byte("aaa"), []byte("ab")}, {[]byte("\x00\xff")},
+		// Anchored on the last byte of a needle, and of the record
+		// TestNeedleSet makes of its haystack.
+		{[]byte(`"]`), []byte("az")},
 		// More groups than anchorMasks takes: the IndexByte searches.
 		{[]byte("qa"), []byte("wb"), []byte("ec"), []byte("rd"), []byte("tf"), []byte("yg"), []byte("uh"), []byte("ij"), []byte("ok")},
 	}
@@ -389,5 +396,117 @@ func TestHostileLayouts(t *testing.T) {
 				checkWalk(t, []byte(data), []int{len(data) / 3, len(data) / 2})
 			}
 		}
+	}
+}
+
+// TestAnchorPairs checks that the anchor pairs of the classify needles keep
+// the pair of every needle and drop the common pairs of CloudTrail records
+// that start none: what makes hits rare.
+func TestAnchorPairs(t *testing.T) {
+	set := compileNeedles(classifyNeedles)
+	nib := set.anchorTables()
+	if nib == nil {
+		t.Skip("no vectorised anchors here")
+	}
+	for _, g := range set.groups {
+		for _, a := range g.needles {
+			if a.off+1 < len(a.b) && !nib.pair(g.anchor, a.b[a.off+1]) {
+				t.Errorf("needle %q: pair %q dropped", a.b, a.b[a.off:a.off+2])
+			}
+		}
+	}
+	for _, p := range []string{"Pr", "PK", "Cl", "Ca", "KM", "Ba", "GE", `G"`, "Ro", "AR", "As"} {
+		if nib.pair(p[0], p[1]) {
+			t.Errorf("pair %q kept", p)
+		}
+	}
+}
+
+// splitReader returns data in the pieces cut at the given offsets, one
+// piece per Read, so that a Reader's refill falls where a test wants.
+type splitReader struct {
+	data []byte
+	cuts []int
+	off  int
+}
+
+func (s *splitReader) Read(p []byte) (int, error) {
+	if s.off == len(s.data) {
+		return 0, io.EOF
+	}
+	end := len(s.data)
+	for _, c := range s.cuts {
+		if c > s.off {
+			end = min(end, c)
+		}
+	}
+	n := copy(p, s.data[s.off:end])
+	s.off += n
+	return n, nil
+}
+
+// TestNeedlePlacement puts each of the scan's needles, and near misses of
+// them, at every offset of a record's first three 64-byte blocks, after
+// blocks with backslashes and inside strings that look like records, and
+// cuts the input at every byte of one of them (a refill in the middle of a
+// needle): the Reader with the needles must keep what it keeps asking Keep
+// about every record, and never ask about a record without a needle.
+func TestNeedlePlacement(t *testing.T) {
+	needles := classifyNeedles
+	// place writes s into a record after pad, where its bytes stay as
+	// they are: a key, the end of a string, or inside one.
+	place := func(pad, s string) string {
+		switch {
+		case s[0] == '"':
+			return `{"a":"` + pad + `",` + s + `:"x"}`
+		case strings.HasSuffix(s, `"`):
+			return `{"a":"` + pad + s + `}`
+		}
+		return `{"a":"` + pad + s + `0041"}`
+	}
+	var recs []string
+	for i, n := range needles {
+		nd := string(n)
+		miss := nd[:len(nd)-1] + "x" + nd[len(nd)-1:] // the anchor pair, not the needle
+		if nd == `\u` {
+			miss = `\n`
+		}
+		for off := range 3 * 64 {
+			p := strings.Repeat("p", off)
+			switch off % 4 {
+			case 0:
+				recs = append(recs, place(p, nd))
+			case 1:
+				recs = append(recs, place(`\"{\"eventVersion\":1}`+p, nd))
+			case 2:
+				recs = append(recs, place(`\\\"`+p, miss))
+			default:
+				recs = append(recs, `{"e":{"eventVersion":"1.09","x":"`+p+`"},"n":`+place("", nd)+`}`)
+			}
+		}
+		recs = append(recs, fmt.Sprintf(`{"eventID":"%d","x":"%s"}`, i, strings.Trim(miss, `"`)))
+	}
+	data := []byte(`{"Records":[` + strings.Join(recs, ",") + `]}`)
+	want := runReader(bytes.NewReader(data), "in", MaxRecordSize, readChunk, needleKeep(t, needles, false))
+	kept := 0
+	for _, it := range want.Items {
+		if it.Err == nil {
+			kept++
+		}
+	}
+	if kept < len(recs)/2 || kept == len(recs) {
+		t.Fatalf("kept %d of %d records: the test needs both", kept, len(recs))
+	}
+	if want.Err != nil || len(want.Items) != kept {
+		t.Fatalf("%d items, %v: the records must be valid", len(want.Items), want.Err)
+	}
+	opts := ReaderOptions{Keep: needleKeep(t, needles, true), Needles: needles, Pools: NewPools()}
+	got := runOpts(bytes.NewReader(data), "in", MaxRecordSize, readChunk, opts)
+	sameRun(t, "one read", got, want, true)
+	// A refill at every byte of the needle of one record, and around it.
+	at := bytes.Index(data, []byte(`pppp","errorCode"`)) + 6
+	for cut := at - 70; cut < at+80; cut++ {
+		got := runRd(newReader(&splitReader{data: data, cuts: []int{cut, cut + 4096}}, "in", opts, MaxRecordSize, readChunk))
+		sameRun(t, fmt.Sprintf("refill at %d", cut), got, want, true)
 	}
 }
