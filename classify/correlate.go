@@ -2,7 +2,6 @@ package classify
 
 import (
 	"cmp"
-	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -276,14 +275,14 @@ func incident(main *call, kms []*call, window time.Duration, buf *[]byte) (Findi
 		}
 		if len(origins) > 1 {
 			slices.Sort(origins)
-			dedup = append(dedup, fmt.Sprintf("eventID %q was delivered %d times (%s): counted once", id, len(origins), strings.Join(origins, ", ")))
+			dedup = append(dedup, sprintf("eventID %q was delivered %d times (%s): counted once", id, len(origins), strings.Join(origins, ", ")))
 		}
 	}
 	if len(ids) > 1 {
 		others := slices.Clone(ids[1:])
 		slices.Sort(others)
 		f.Related = append(f.Related, others...)
-		dedup = append(dedup, fmt.Sprintf("sharedEventID %q: the call was delivered to accounts %s as events %s: counted once",
+		dedup = append(dedup, sprintf("sharedEventID %q: the call was delivered to accounts %s as events %s: counted once",
 			f.rec.sharedEventID, strings.Join(accounts, " and "), strings.Join(append([]string{f.EventID}, others...), ", ")))
 	}
 
@@ -347,16 +346,16 @@ func correlate(u Finding, k Finding, kids []string) Finding {
 		}
 		when = d.String() + " " + dir + " the upload"
 	}
-	ev := []string{fmt.Sprintf("correlated KMS event %q (%s, %s): %s %s by the same principal, invoked by S3 for %s, failed with %s",
+	ev := []string{sprintf("correlated KMS event %q (%s, %s): %s %s by the same principal, invoked by S3 for %s, failed with %s",
 		k.EventID, timeRFC3339(k.EventTime), when, k.Action, cmp.Or(k.KMSKey, "(key not resolved)"), s3ObjectARN(&u), k.ErrorCode)}
 	if k.ErrorMessage != "" {
-		ev = append(ev, fmt.Sprintf("KMS event errorMessage: %q", clip(k.ErrorMessage, 300)))
+		ev = append(ev, sprintf("KMS event errorMessage: %q", clip(k.ErrorMessage, 300)))
 	}
 	if len(kids) > 1 {
-		ev = append(ev, fmt.Sprintf("%d KMS events in all were refused for this upload: %s", len(kids), strings.Join(kids, ", ")))
+		ev = append(ev, sprintf("%d KMS events in all were refused for this upload: %s", len(kids), strings.Join(kids, ", ")))
 	}
 	if controlOpen {
-		ev = append(ev, fmt.Sprintf("the KMS event does not name the policy that refused it: %s is the likelier control (%s confidence on its own); the remediation says what tells the causes apart", f.Control, k.Confidence))
+		ev = append(ev, sprintf("the KMS event does not name the policy that refused it: %s is the likelier control (%s confidence on its own); the remediation says what tells the causes apart", f.Control, k.Confidence))
 	}
 	for _, e := range k.Evidence {
 		if !strings.HasPrefix(e, "errorCode: ") && !strings.HasPrefix(e, "errorMessage: ") {

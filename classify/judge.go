@@ -2,7 +2,6 @@ package classify
 
 import (
 	"cmp"
-	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -102,7 +101,7 @@ func newFacts(e *Event) *facts {
 
 // note appends one evidence line.
 func (f *facts) note(format string, args ...any) {
-	f.evidence = append(f.evidence, fmt.Sprintf(format, args...))
+	f.evidence = append(f.evidence, sprintf(format, args...))
 }
 
 // crossAccount reports whether caller and resource owner are both known
@@ -670,14 +669,14 @@ func (f *facts) meaning() string {
 	what := "the " + d.policy.String()
 	switch d.policy {
 	case policyUnknown:
-		what = fmt.Sprintf("a policy type denytrail does not know (%q)", d.phrase)
+		what = sprintf("a policy type denytrail does not know (%q)", d.phrase)
 	case policyTrust:
 		what = "the role trust policy (not an S3 or KMS control)"
 	}
 	if d.kind == kindExplicit {
-		return fmt.Sprintf("an explicit deny in %s", what)
+		return sprintf("an explicit deny in %s", what)
 	}
-	return fmt.Sprintf("no allow: %s has no statement allowing %s", what, cmp.Or(d.action, "the action"))
+	return sprintf("no allow: %s has no statement allowing %s", what, cmp.Or(d.action, "the action"))
 }
 
 // requestDetails quotes the request details that policy conditions test.

@@ -2,7 +2,6 @@ package classify
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -23,7 +22,7 @@ type rem struct {
 
 // say appends a sentence (or several) to the prose.
 func (r *rem) say(format string, args ...any) {
-	r.prose = append(r.prose, fmt.Sprintf(format, args...))
+	r.prose = append(r.prose, sprintf(format, args...))
 }
 
 // remedy returns the remediation prose, the one-sentence cause and the
@@ -40,7 +39,7 @@ func remedy(layer Layer, c Control, f *facts) (remediation, cause string, comman
 	case ControlBucketPolicy:
 		r.bucketPolicy()
 	case ControlBucketEncryption:
-		r.cause = fmt.Sprintf("Bucket %s blocks uploads that use SSE-C (customer-provided keys).", f.bucketName())
+		r.cause = sprintf("Bucket %s blocks uploads that use SSE-C (customer-provided keys).", f.bucketName())
 		r.say("Bucket %s blocks uploads that use SSE-C (customer-provided keys), so %s was refused for %s. Upload with SSE-S3 or SSE-KMS instead; if SSE-C is required, change the bucket's default encryption configuration (its BlockedEncryptionTypes), which the command below shows.",
 			f.bucketName(), f.action, f.principal)
 		r.getBucketEncryption()
@@ -55,18 +54,18 @@ func remedy(layer Layer, c Control, f *facts) (remediation, cause string, comman
 	case ControlPermissionsBoundary:
 		r.boundary()
 	case ControlSessionPolicy:
-		r.cause = fmt.Sprintf("The session policy of %s %s %s on %s.", who(f.principal), denyVerb(f), f.action, f.onWhat())
+		r.cause = sprintf("The session policy of %s %s %s on %s.", who(f.principal), denyVerb(f), f.action, f.onWhat())
 		r.say("The session policy of %s %s %s on %s. It was passed when the session was created (the Policy or PolicyArns of AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML or GetFederationToken); the session can do only what both the role's policies and the session policy allow. Find the AssumeRole event that created the session (sts.amazonaws.com, requestParameters.policy and policyArns) and re-create the session with a session policy allowing %s on %s, or without one.",
 			f.principal, denyVerb(f), f.action, f.resourceName(), f.action, f.resourceName())
 	case ControlObjectOwnership:
-		r.cause = fmt.Sprintf("Bucket %s has ACLs disabled (Object Ownership BucketOwnerEnforced) and the %s carried an ACL.", f.bucketName(), f.e.EventName)
+		r.cause = sprintf("Bucket %s has ACLs disabled (Object Ownership BucketOwnerEnforced) and the %s carried an ACL.", f.bucketName(), f.e.EventName)
 		r.say("Bucket %s has Object Ownership set to BucketOwnerEnforced (ACLs disabled), and %s sent %s with an ACL (x-amz-acl: %s). Stop sending the ACL (only bucket-owner-full-control is still accepted), or, if ACLs are really needed, change the setting, which the command below shows.",
 			f.bucketName(), f.principal, f.action, cmp.Or(f.e.RequestParameters.ACL, "present"))
 		r.add(Check, "show the bucket's Object Ownership", "aws", "s3api", "get-bucket-ownership-controls", "--bucket", bucketValue(f.e.Bucket()))
 	case ControlACL:
 		r.acl()
 	case ControlBlockPublicAccess:
-		r.cause = fmt.Sprintf("Block Public Access (BlockPublicAcls) refused the public ACL %s on %s.", cmp.Or(f.e.RequestParameters.ACL, "in the request"), f.onWhat())
+		r.cause = sprintf("Block Public Access (BlockPublicAcls) refused the public ACL %s on %s.", cmp.Or(f.e.RequestParameters.ACL, "in the request"), f.onWhat())
 		r.say("The %s request by %s set a public ACL (x-amz-acl: %s) on %s, and Block Public Access (BlockPublicAcls) is on for the bucket or account %s. Drop the public ACL (grant access through a bucket policy or CloudFront instead); if public access is intended, check and change the settings the commands below show.",
 			f.action, f.principal, cmp.Or(f.e.RequestParameters.ACL, "public"), f.resourceName(), cmp.Or(f.owner, "of the bucket"))
 		r.publicAccessBlock()
@@ -97,13 +96,13 @@ func (r *rem) identity() {
 	res, scope := f.s3Grant(false)
 	switch {
 	case f.d.kind == kindExplicit:
-		r.cause = fmt.Sprintf("An identity-based policy of %s explicitly denies %s on %s%s.", who(f.role), f.action, f.onWhat(), f.policyNamed())
+		r.cause = sprintf("An identity-based policy of %s explicitly denies %s on %s%s.", who(f.role), f.action, f.onWhat(), f.policyNamed())
 		r.say("An identity-based policy of %s explicitly denies %s on %s%s. Find the Deny statement in what is attached to %s (the commands below list it and evaluate the call) and narrow it or exempt this request; an explicit deny overrides every Allow.",
 			f.principal, f.action, f.resourceName(), f.namedPolicy(), f.role)
 		r.listPolicies(f.role)
 		r.simulate(f.resource, f.action)
 	case f.d.kind == kindNoAllow:
-		r.cause = fmt.Sprintf("No identity-based policy of %s allows %s on %s (AWS names the policy type).", who(f.role), f.action, f.onWhat())
+		r.cause = sprintf("No identity-based policy of %s allows %s on %s (AWS names the policy type).", who(f.role), f.action, f.onWhat())
 		r.say("No identity-based policy of %s allows %s on %s. Add to %s the statement %s, which grants on %s.",
 			f.principal, f.action, f.resourceName(), f.role, allowStatement(f.action, res), scope)
 		r.say("The commands below list what is attached, add it as an inline policy, and confirm with the policy simulator.")
@@ -111,7 +110,7 @@ func (r *rem) identity() {
 		r.putPolicy(f.role, f.action, res)
 		r.simulate(f.resource, f.action)
 	default:
-		r.cause = fmt.Sprintf("Probably no identity-based policy of %s allows %s on %s (AWS gave no reason).", who(f.role), f.action, f.onWhat())
+		r.cause = sprintf("Probably no identity-based policy of %s allows %s on %s (AWS gave no reason).", who(f.role), f.action, f.onWhat())
 		r.say("AWS gave no reason; for a same-account call the most common cause is that no identity-based policy of %s allows %s on %s. Confirm with the policy simulator (below); if it reports allowed, the denial comes from elsewhere: check the resource's policy, then SCPs and permissions boundaries. The fix for a missing permission is the statement %s attached to %s, which grants on %s.",
 			f.principal, f.action, f.resourceName(), allowStatement(f.action, res), f.role, scope)
 		r.simulate(f.resource, f.action)
@@ -159,13 +158,13 @@ func (r *rem) kmsIdentity() {
 	}
 	switch {
 	case f.d.kind == kindExplicit:
-		r.cause = fmt.Sprintf("An identity-based policy of %s explicitly denies %s on key %s%s.", who(f.role), f.action, key, f.policyNamed())
+		r.cause = sprintf("An identity-based policy of %s explicitly denies %s on key %s%s.", who(f.role), f.action, key, f.policyNamed())
 		r.say("An identity-based policy of %s explicitly denies %s on key %s%s. Find the Deny in what is attached to %s (listed by the commands below) and narrow it (look for conditions on kms:ViaService, kms:EncryptionContext or aws:SourceVpce).",
 			f.principal, f.action, key, f.namedPolicy(), f.role)
 		r.listPolicies(f.role)
 		r.simulate(key, f.action)
 	case f.d.kind == kindNoAllow:
-		r.cause = fmt.Sprintf("No identity-based policy of %s allows %s on key %s (AWS names the policy type).", who(f.role), f.action, key)
+		r.cause = sprintf("No identity-based policy of %s allows %s on key %s (AWS names the policy type).", who(f.role), f.action, key)
 		r.say("No identity-based policy of %s allows %s on key %s. Add to %s the statement %s, which grants on this key only; the key policy must also allow it, directly or by delegating to IAM with the account-root statement (get-key-policy, below). S3 uploads with SSE-KMS need kms:GenerateDataKey, and kms:Decrypt for multipart uploads.",
 			f.principal, f.action, key, f.role, grant)
 		r.getKeyPolicy(key)
@@ -174,7 +173,7 @@ func (r *rem) kmsIdentity() {
 		}
 		r.simulate(key, f.action)
 	default:
-		r.cause = fmt.Sprintf("Probably no identity-based policy of %s allows %s on key %s, or the key policy does not (AWS gave no reason).", who(f.role), f.action, key)
+		r.cause = sprintf("Probably no identity-based policy of %s allows %s on key %s, or the key policy does not (AWS gave no reason).", who(f.role), f.action, key)
 		r.say("AWS gave no reason; for a same-account caller the usual cause is that no identity-based policy of %s allows %s on key %s. Check it with the policy simulator, and the key policy (it must allow the caller or delegate to IAM), with the commands below; either may be missing. The fix for the IAM side is %s attached to %s.",
 			f.principal, f.action, key, grant, f.role)
 		r.simulate(key, f.action)
@@ -192,28 +191,28 @@ func (r *rem) bucketPolicy() {
 	bpa := "Block Public Access denials (IgnorePublicAcls, RestrictPublicBuckets) read like resource-based policy denials too. What tells them apart is the Block Public Access settings of the bucket and of its account (below): if RestrictPublicBuckets or IgnorePublicAcls is true and the access relies on a public grant (a bucket policy statement with Principal \"*\" and no narrowing condition, or a public ACL), Block Public Access is what denies; otherwise the bucket policy."
 	switch {
 	case f.why == "anonymous":
-		r.cause = fmt.Sprintf("An unsigned (anonymous) %s on %s was denied: nothing public allows it, or Block Public Access overrides it.", f.action, f.onWhat())
+		r.cause = sprintf("An unsigned (anonymous) %s on %s was denied: nothing public allows it, or Block Public Access overrides it.", f.action, f.onWhat())
 		r.say("An unsigned (anonymous) request for %s on %s was denied. Only a bucket policy (or ACL) granting Principal \"*\" allows it, and Block Public Access (RestrictPublicBuckets, IgnorePublicAcls) overrides that: check both with the commands below. If the request should have been signed, the client sent no credentials.",
 			f.action, f.resourceName())
 		r.getBucketPolicy()
 		r.add(Check, "show the bucket's Block Public Access settings", "aws", "s3api", "get-public-access-block", "--bucket", bucketValue(f.e.Bucket()))
 		return
 	case f.why == "cross-account":
-		r.cause = fmt.Sprintf("The bucket policy of %s (account %s) probably does not grant %s from account %s %s (AWS gave no reason).", b, f.owner, who(f.role), f.caller, f.action)
+		r.cause = sprintf("The bucket policy of %s (account %s) probably does not grant %s from account %s %s (AWS gave no reason).", b, f.owner, who(f.role), f.caller, f.action)
 		r.say("%s (account %s) was denied %s on %s in account %s, and S3 gave no reason. A cross-account request needs both the bucket policy of %s granting the caller, e.g. %s, which grants on %s, and the caller's own IAM policy allowing %s (the policy simulator, below, checks that side). The bucket owner can check the policy, including Deny statements on aws:PrincipalOrgID, aws:SourceVpce or encryption headers, with get-bucket-policy (below).",
 			f.principal, f.caller, f.action, f.resourceName(), f.owner, b, grant, scope, f.action)
 		r.simulate(f.resource, f.action)
 		r.getBucketPolicy()
 		return
 	case f.d.kind == kindExplicit:
-		r.cause = fmt.Sprintf("The bucket policy of %s explicitly denies %s to %s%s.", b, f.action, who(f.role), f.policyNamed())
+		r.cause = sprintf("The bucket policy of %s explicitly denies %s to %s%s.", b, f.action, who(f.role), f.policyNamed())
 		r.say("The bucket policy of %s explicitly denies %s on %s to %s. Inspect it (get-bucket-policy, below) and find the Deny whose conditions this request meets. %s Fix the request, or narrow the Deny (e.g. exempt %s with aws:PrincipalArn). If the request went through an access point, check its policy too (s3control get-access-point-policy). %s",
 			b, f.action, f.resourceName(), f.principal, f.denyConditions(), f.role, bpa)
 		r.getBucketPolicy()
 		r.publicAccessBlock()
 		return
 	}
-	r.cause = fmt.Sprintf("No statement in the bucket policy of %s allows %s for %s (AWS names the policy type).", b, f.action, who(f.role))
+	r.cause = sprintf("No statement in the bucket policy of %s allows %s for %s (AWS names the policy type).", b, f.action, who(f.role))
 	r.say("No statement in the bucket policy of %s allows %s on %s for %s. Add %s to it, which grants on %s (get-bucket-policy, below, shows the current policy); a caller from another account also needs %s in its own IAM policy. If the request went through an access point, its policy must allow it as well. %s",
 		b, f.action, f.resourceName(), f.principal, grant, scope, f.action, bpa)
 	r.getBucketPolicy()
@@ -231,14 +230,14 @@ func (r *rem) keyPolicy() {
 	case "region":
 		region := f.e.AWSRegion
 		if kr := arnRegion(key); kr != "" && region != "" && kr != region {
-			r.cause = fmt.Sprintf("Key %s is in Region %s, but the call was in %s: a key works only in its own Region.", key, kr, region)
+			r.cause = sprintf("Key %s is in Region %s, but the call was in %s: a key works only in its own Region.", key, kr, region)
 			r.say("KMS refused %s on %s for %s because the key is in Region %s and the call was made in %s: a KMS key can be used only in its own Region, and S3 can use only a key in the bucket's Region. Use a key in %s (or a multi-Region replica of this key there) and point the bucket's default encryption or the request at it (the commands below show both).",
 				action, key, f.principal, kr, region, region)
 			r.describeKey(key, "")
 			r.getBucketEncryption()
 			return
 		}
-		r.cause = fmt.Sprintf("KMS refused %s on key %s: the key is not in Region %s or account, or its key policy refuses %s.", action, key, cmp.Or(region, "of the call"), who(f.role))
+		r.cause = sprintf("KMS refused %s on key %s: the key is not in Region %s or account, or its key policy refuses %s.", action, key, cmp.Or(region, "of the call"), who(f.role))
 		r.say("KMS refused %s on %s for %s: the key may not exist in Region %s or in the account the request named, or its key policy does not allow the caller or explicitly denies it. What tells them apart is describe-key in Region %s (below): it fails with NotFoundException when the key is missing or in another Region (compare the Region in the key ARN with %s; S3 can use only a key in the bucket's Region); if it describes the key, the key policy refuses: read it (get-key-policy, below) and add %s.",
 			action, key, f.principal, cmp.Or(region, "of the call"), cmp.Or(region, "of the call"), cmp.Or(region, "the call's Region"), grant)
 		r.describeKey(key, "")
@@ -249,7 +248,7 @@ func (r *rem) keyPolicy() {
 		if f.e.EventSource == "s3.amazonaws.com" {
 			viaGrant = viaServiceStatement(f.grantee(), f.e.EventName, f.e.AWSRegion)
 		}
-		r.cause = fmt.Sprintf("KMS refused %s on key %s when %s used it for %s (S3 passes on the KMS error).", action, key, strings.ToUpper(f.e.Service()), who(f.role))
+		r.cause = sprintf("KMS refused %s on key %s when %s used it for %s (S3 passes on the KMS error).", action, key, strings.ToUpper(f.e.Service()), who(f.role))
 		r.say("%s needed %s on key %s on behalf of %s for %s on %s, and KMS refused. Either the key policy does not allow the caller (add %s; get-key-policy, below) or the caller's IAM policy lacks %s on the key (the policy simulator, below, checks that). SSE-KMS uploads need kms:GenerateDataKey, and kms:Decrypt for multipart uploads. The matching KMS event (invokedBy %s) names the resolved key ARN.",
 			strings.ToUpper(f.e.Service()), action, key, f.principal, f.e.EventName, cmp.Or(eventResource(f.e), "the resource"), viaGrant, action, f.e.EventSource)
 		r.getKeyPolicy(key)
@@ -258,32 +257,32 @@ func (r *rem) keyPolicy() {
 		}
 		r.bucketEncryptionHint()
 	case "fallback":
-		r.cause = fmt.Sprintf("The key policy of %s (account %s) probably does not allow %s from account %s to call %s (AWS gave no reason).", key, f.owner, who(f.role), f.caller, action)
+		r.cause = sprintf("The key policy of %s (account %s) probably does not allow %s from account %s to call %s (AWS gave no reason).", key, f.owner, who(f.role), f.caller, action)
 		r.say("AWS gave no reason. %s (account %s) called %s on key %s in account %s: a cross-account KMS call needs both the key policy allowing the caller or its account (get-key-policy, below; add %s) and the caller's IAM policy allowing %s on the key ARN (the policy simulator, below).",
 			f.principal, f.caller, action, key, f.owner, grant, action)
 		r.getKeyPolicy(key)
 		r.simulate(key, action)
 	case "unknown-policy":
-		r.cause = fmt.Sprintf("A %q %s %s on key %s for %s.", f.d.phrase, denyVerb(f), action, key, who(f.role))
+		r.cause = sprintf("A %q %s %s on key %s for %s.", f.d.phrase, denyVerb(f), action, key, who(f.role))
 		r.say("AWS says a %q %s %s on key %s for %s; denytrail does not know this policy type. Look it up in the IAM documentation, and check the key policy and the caller's IAM policies (below).",
 			f.d.phrase, denyVerb(f), action, key, f.principal)
 		r.getKeyPolicy(key)
 		r.simulate(key, action)
 	case "cut":
-		r.cause = fmt.Sprintf("A policy refused %s on key %s for %s; CloudTrail cut the message before it said which.", action, key, who(f.role))
+		r.cause = sprintf("A policy refused %s on key %s for %s; CloudTrail cut the message before it said which.", action, key, who(f.role))
 		r.say("The message was cut at CloudTrail's 1 KB limit before it named the policy that refused %s on key %s for %s. Check the key policy and the caller's IAM policies (below), then SCPs and session policies; or repeat the call to read the whole message.",
 			action, key, f.principal)
 		r.getKeyPolicy(key)
 		r.simulate(key, action)
 	default:
 		if f.d.kind == kindExplicit {
-			r.cause = fmt.Sprintf("The key policy of %s explicitly denies %s to %s%s.", key, action, who(f.role), f.policyNamed())
+			r.cause = sprintf("The key policy of %s explicitly denies %s to %s%s.", key, action, who(f.role), f.policyNamed())
 			r.say("The key policy of %s explicitly denies %s to %s%s. Inspect it (get-key-policy, below) and find the Deny whose conditions this request meets (often kms:ViaService, kms:CallerAccount, aws:SourceVpce, aws:PrincipalOrgID or an encryption-context condition%s); narrow it or exempt the caller.",
 				key, action, f.principal, f.namedPolicy(), f.contextNote())
 			r.getKeyPolicy(key)
 			return
 		}
-		r.cause = fmt.Sprintf("The key policy of %s does not allow %s to call %s (AWS names the policy type).", key, who(f.role), action)
+		r.cause = sprintf("The key policy of %s does not allow %s to call %s (AWS names the policy type).", key, who(f.role), action)
 		r.say("The key policy of %s does not allow %s to call %s. Add the statement %s (read the policy with get-key-policy, below, then write it back with put-key-policy), or create a grant for %s (below). A caller from another account also needs %s on the key ARN in its own IAM policy.",
 			key, f.principal, action, grant, f.role, action)
 		r.getKeyPolicy(key)
@@ -299,9 +298,9 @@ func (f *facts) contextNote() string {
 		return ""
 	}
 	if _, key := splitS3ARN(ctx); key == "" {
-		return fmt.Sprintf("; this call's encryption context is aws:s3:arn = %s, the bucket ARN, because the bucket uses an S3 Bucket Key: a condition on the object ARN never matches", ctx)
+		return sprintf("; this call's encryption context is aws:s3:arn = %s, the bucket ARN, because the bucket uses an S3 Bucket Key: a condition on the object ARN never matches", ctx)
 	}
-	return fmt.Sprintf("; this call's encryption context is aws:s3:arn = %s", ctx)
+	return sprintf("; this call's encryption context is aws:s3:arn = %s", ctx)
 }
 
 // kmsOperation is a KMS action without its "kms:" prefix, as create-grant
@@ -321,35 +320,35 @@ func (r *rem) keyState() {
 	k := keyValue(key)
 	switch f.state {
 	case "disabled":
-		r.cause = fmt.Sprintf("Key %s is disabled.", key)
+		r.cause = sprintf("Key %s is disabled.", key)
 		r.say("Key %s is disabled, so %s failed for %s. Enable it (below) or use another key.", key, f.action, f.principal)
 		r.describeKey(key, "KeyMetadata.KeyState")
 		r.add(Fix, "enable the key", r.kmsWords(key, "enable-key", "--key-id", k)...)
 	case "pending deletion":
-		r.cause = fmt.Sprintf("Key %s is scheduled for deletion.", key)
+		r.cause = sprintf("Key %s is scheduled for deletion.", key)
 		r.say("Key %s is scheduled for deletion, so %s failed for %s. If it is still needed, cancel the deletion before the waiting period ends, then enable it (below); once deleted, data encrypted under it cannot be decrypted.", key, f.action, f.principal)
 		r.describeKey(key, "KeyMetadata.[KeyState,DeletionDate]")
 		r.add(Fix, "cancel the key's deletion", r.kmsWords(key, "cancel-key-deletion", "--key-id", k)...)
 		r.add(Fix, "enable the key again", r.kmsWords(key, "enable-key", "--key-id", k)...)
 	case "pending import":
-		r.cause = fmt.Sprintf("Key %s has no key material (PendingImport).", key)
+		r.cause = sprintf("Key %s has no key material (PendingImport).", key)
 		r.say("Key %s has no key material (PendingImport), so %s failed for %s. Import it: get-parameters-for-import, then import-key-material (see the AWS KMS guide for the wrapping options).", key, f.action, f.principal)
 		r.describeKey(key, "KeyMetadata.[KeyState,Origin]")
 	case "unavailable":
-		r.cause = fmt.Sprintf("Key %s is unavailable: its custom key store is disconnected or did not answer.", key)
+		r.cause = sprintf("Key %s is unavailable: its custom key store is disconnected or did not answer.", key)
 		r.say("Key %s is unavailable, so %s failed for %s: its custom key store is disconnected or its external key manager did not answer. Check the key stores (below) and reconnect (connect-custom-key-store).", key, f.action, f.principal)
 		r.add(Check, "show the custom key stores and their connection state", r.kmsWords(key, "describe-custom-key-stores")...)
 	case "wrong region":
 		_, kr, cr, _ := f.keyRegion()
-		r.cause = fmt.Sprintf("Key %s is in Region %s, but the call ran in %s: a KMS key works only in its own Region.", key, kr, cr)
+		r.cause = sprintf("Key %s is in Region %s, but the call ran in %s: a KMS key works only in its own Region.", key, kr, cr)
 		r.say("Key %s is in Region %s, but %s for %s ran in %s, and a KMS key is used only in its own Region (S3 uses only keys in the bucket's Region). Use a key in %s (a multi-Region key's replica there, or a new key; the aliases there are listed below), and fix the client's or the bucket's key setting.", key, kr, f.action, f.principal, cr, cr)
 		r.add(Check, "list the key aliases in the call's Region", "aws", "kms", "list-aliases", "--region", regionValue(cr))
 	case "not found":
-		r.cause = fmt.Sprintf("KMS found no key %s in Region %s.", key, cmp.Or(f.e.AWSRegion, "of the call"))
+		r.cause = sprintf("KMS found no key %s in Region %s.", key, cmp.Or(f.e.AWSRegion, "of the call"))
 		r.say("KMS found no key %s in Region %s for %s's %s. Check the key ID or alias, and that it is in this Region and account (describe-key, below); an alias resolves only in its own account and Region.", key, cmp.Or(f.e.AWSRegion, "of the call"), f.principal, f.action)
 		r.describeKey(key, "")
 	default:
-		r.cause = fmt.Sprintf("Key %s is not in a usable state.", key)
+		r.cause = sprintf("Key %s is not in a usable state.", key)
 		r.say("Key %s is not in a usable state, so %s failed for %s. See its state (below), then enable it, cancel its deletion, import its material or reconnect its key store, as the state requires.", key, f.action, f.principal)
 		r.describeKey(key, "KeyMetadata.KeyState")
 	}
@@ -360,7 +359,7 @@ func (r *rem) keyState() {
 func (r *rem) scp() {
 	f := r.f
 	acct := cmp.Or(f.caller, "<caller account>")
-	r.cause = fmt.Sprintf("A service control policy %s %s on %s for %s (account %s).", denyVerb(f), f.action, f.onWhat(), who(f.role), acct)
+	r.cause = sprintf("A service control policy %s %s on %s for %s (account %s).", denyVerb(f), f.action, f.onWhat(), who(f.role), acct)
 	r.say("A service control policy %s %s on %s for %s (account %s). List the SCPs on the account and on each OU above it, from the management account or a delegated administrator (below).",
 		denyVerb(f), f.action, f.resourceName(), f.principal, acct)
 	r.orgPolicies(f.caller, "SERVICE_CONTROL_POLICY")
@@ -375,7 +374,7 @@ func (r *rem) scp() {
 func (r *rem) rcp() {
 	f := r.f
 	acct := cmp.Or(f.owner, "<resource account>")
-	r.cause = fmt.Sprintf("A resource control policy of account %s %s %s on %s for %s.", acct, denyVerb(f), f.action, f.onWhat(), who(f.role))
+	r.cause = sprintf("A resource control policy of account %s %s %s on %s for %s.", acct, denyVerb(f), f.action, f.onWhat(), who(f.role))
 	r.say("A resource control policy %s %s on %s for %s; RCPs apply to the resource's account (%s). List them, and those of each OU above it, from the management account or a delegated administrator (below). RCPs commonly deny identities outside the organization (aws:PrincipalOrgID) or requests without TLS (aws:SecureTransport); a bucket or key policy cannot override them.",
 		denyVerb(f), f.action, f.resourceName(), f.principal, acct)
 	r.orgPolicies(f.owner, "RESOURCE_CONTROL_POLICY")
@@ -399,13 +398,13 @@ func (r *rem) boundary() {
 	kind := iamKind(f.role)
 	r.add(Check, "show the "+kind+"'s permissions boundary", "aws", "iam", "get-"+kind, "--"+kind+"-name", iamNameValue(iamName(f.role)), "--query", strings.ToUpper(kind[:1])+kind[1:]+".PermissionsBoundary")
 	if f.d.kind == kindExplicit {
-		r.cause = fmt.Sprintf("The permissions boundary of %s explicitly denies %s on %s.", who(f.role), f.action, f.onWhat())
+		r.cause = sprintf("The permissions boundary of %s explicitly denies %s on %s.", who(f.role), f.action, f.onWhat())
 		r.say("The permissions boundary of %s explicitly denies %s on %s. Find it (below) and narrow the Deny in that policy (get-policy-version); an identity-policy Allow cannot override it.",
 			f.role, f.action, f.resourceName())
 		return
 	}
 	res, scope := f.s3Grant(false)
-	r.cause = fmt.Sprintf("The permissions boundary of %s does not allow %s on %s.", who(f.role), f.action, f.onWhat())
+	r.cause = sprintf("The permissions boundary of %s does not allow %s on %s.", who(f.role), f.action, f.onWhat())
 	r.say("The permissions boundary of %s does not allow %s on %s: a boundary caps the identity policies, so both must allow the action. Find it (below) and add %s to the boundary policy, which allows %s, or remove the boundary if it is not meant to apply.",
 		f.role, f.action, f.resourceName(), allowStatement(f.action, res), scope)
 }
@@ -415,9 +414,9 @@ func (r *rem) acl() {
 	f := r.f
 	sent := "without an x-amz-acl header"
 	if acl := f.e.RequestParameters.ACL; acl != "" {
-		sent = fmt.Sprintf("with x-amz-acl %q", acl)
+		sent = sprintf("with x-amz-acl %q", acl)
 	}
-	r.cause = fmt.Sprintf("The cross-account %s by %s lacked the ACL bucket-owner-full-control, which bucket policies commonly require (AWS gave no reason).", f.e.EventName, who(f.role))
+	r.cause = sprintf("The cross-account %s by %s lacked the ACL bucket-owner-full-control, which bucket policies commonly require (AWS gave no reason).", f.e.EventName, who(f.role))
 	r.say("%s (account %s) sent %s to %s in account %s %s. Bucket policies commonly deny cross-account uploads that lack x-amz-acl: bucket-owner-full-control (Condition StringEquals s3:x-amz-acl = bucket-owner-full-control): retry with that canned ACL (the CLI's --acl bucket-owner-full-control option; SDKs: ACL=bucket-owner-full-control). If that does not help, the alternative is that the bucket policy does not grant %s %s at all: the bucket owner can check it (below). With Object Ownership set to BucketOwnerEnforced the ACL is unnecessary and such a condition can be dropped.",
 		f.principal, f.caller, f.e.EventName, f.resourceName(), f.owner, sent, f.principal, f.action)
 	r.getBucketPolicy()
@@ -427,7 +426,7 @@ func (r *rem) acl() {
 func (r *rem) vpcEndpoint() {
 	f := r.f
 	v := f.e.VPCEndpoint()
-	r.cause = fmt.Sprintf("The policy of VPC endpoint %s %s %s on %s for %s.", cmp.Or(v, "(not named in the event)"), denyVerb(f), f.action, f.onWhat(), who(f.role))
+	r.cause = sprintf("The policy of VPC endpoint %s %s %s on %s for %s.", cmp.Or(v, "(not named in the event)"), denyVerb(f), f.action, f.onWhat(), who(f.role))
 	r.say("The policy of VPC endpoint %s %s %s on %s for %s. Inspect it (below), and allow %s on %s for the caller (for SSE-KMS uploads the KMS endpoint's policy must also allow kms:GenerateDataKey). Note that S3 and KMS usually do not log requests denied by a VPC endpoint policy at all (only as network activity events, where a trail records them), so other calls through this endpoint may have been denied without any record.",
 		cmp.Or(v, "(not named in the event)"), denyVerb(f), f.action, f.resourceName(), f.principal, f.action, f.resourceName())
 	words := []any{"aws", "ec2", "describe-vpc-endpoints"}
@@ -449,12 +448,12 @@ func (r *rem) vpcEndpoint() {
 func (r *rem) expired() {
 	f := r.f
 	if f.code == "RequestExpired" {
-		r.cause = fmt.Sprintf("The signed request by %s reached AWS after it expired (a presigned URL used late, or a client clock that is off).", who(f.principal))
+		r.cause = sprintf("The signed request by %s reached AWS after it expired (a presigned URL used late, or a client clock that is off).", who(f.principal))
 		r.say("The signed request by %s for %s reached AWS after it expired (%s): a presigned URL used after its expiry, or a client clock that is off. Issue a new URL (signed with credentials that outlive it) or fix the client's clock (NTP).",
 			f.principal, f.action, f.e.ErrorCode)
 		return
 	}
-	r.cause = fmt.Sprintf("The temporary credentials of %s had expired.", who(f.principal))
+	r.cause = sprintf("The temporary credentials of %s had expired.", who(f.principal))
 	r.say("The temporary credentials of %s had expired when it called %s (%s). Refresh them (re-assume the role, or sign in again through IAM Identity Center) and confirm who the client now is (get-caller-identity, below), make sure the client refreshes credentials before they expire, and check the session length (DurationSeconds, and the role's MaxSessionDuration, below). A presigned URL stops working when the credentials that signed it expire.",
 		f.principal, f.action, f.e.ErrorCode)
 	r.add(Check, "show which credentials the client uses", "aws", "sts", "get-caller-identity")
@@ -468,10 +467,10 @@ func (r *rem) invalid() {
 	f := r.f
 	key := ""
 	if k := f.e.UserIdentity.AccessKeyID; k != "" {
-		key = fmt.Sprintf(" (access key %s)", k)
+		key = sprintf(" (access key %s)", k)
 	}
-	r.cause = fmt.Sprintf("AWS rejected the credentials%s (%s).", key, f.e.ErrorCode)
-	s := fmt.Sprintf("AWS rejected the credentials%s the client used for %s as %s (%s): the access key is unknown, deleted or deactivated, the session token is malformed, or the secret key does not match. Run get-caller-identity (below) with the same profile or environment to see which credentials the client uses",
+	r.cause = sprintf("AWS rejected the credentials%s (%s).", key, f.e.ErrorCode)
+	s := sprintf("AWS rejected the credentials%s the client used for %s as %s (%s): the access key is unknown, deleted or deactivated, the session token is malformed, or the secret key does not match. Run get-caller-identity (below) with the same profile or environment to see which credentials the client uses",
 		key, f.action, cmp.Or(f.principal, "an unidentified caller"), f.e.ErrorCode)
 	r.add(Check, "show which credentials the client uses", "aws", "sts", "get-caller-identity")
 	if iamKind(f.principal) == "user" && strings.Contains(f.principal, ":user/") {
@@ -489,34 +488,34 @@ func (r *rem) invalid() {
 // requestError: a failure that is not a denial.
 func (r *rem) requestError() {
 	f := r.f
-	r.cause = fmt.Sprintf("%s is not an authorization failure: the request itself was wrong.", f.e.ErrorCode)
-	s := fmt.Sprintf("%s is not an authorization failure: the request itself was wrong, and no policy change will help.", f.e.ErrorCode)
+	r.cause = sprintf("%s is not an authorization failure: the request itself was wrong.", f.e.ErrorCode)
+	s := sprintf("%s is not an authorization failure: the request itself was wrong, and no policy change will help.", f.e.ErrorCode)
 	if m := f.entry.meaning; strings.Contains(m, awsDisabled) {
-		r.cause = fmt.Sprintf("%s: AWS itself has blocked access to %s; no policy does this.", f.e.ErrorCode, f.onWhat())
+		r.cause = sprintf("%s: AWS itself has blocked access to %s; no policy does this.", f.e.ErrorCode, f.onWhat())
 		r.say("%s is not a policy denial: %s. No change to IAM, bucket or key policies will help %s; the owner of %s (account %s) should open a case with AWS Support.",
 			f.e.ErrorCode, m, f.principal, f.resourceName(), cmp.Or(f.owner, "owning it"))
 		return
 	}
 	switch f.code {
 	case "NoSuchBucket":
-		s += fmt.Sprintf(" Bucket %s does not exist: check its name (and the Region the client targets).", f.bucketName())
-		r.cause = fmt.Sprintf("Bucket %s does not exist (%s).", f.bucketName(), f.e.ErrorCode)
+		s += sprintf(" Bucket %s does not exist: check its name (and the Region the client targets).", f.bucketName())
+		r.cause = sprintf("Bucket %s does not exist (%s).", f.bucketName(), f.e.ErrorCode)
 	case "NoSuchKey":
-		s += fmt.Sprintf(" Object %s does not exist.", f.resourceName())
+		s += sprintf(" Object %s does not exist.", f.resourceName())
 	case "IncorrectKeyException":
-		s += fmt.Sprintf(" The ciphertext was encrypted under a different KMS key than the one the request named (%s): decrypt with the key recorded in the ciphertext, or omit KeyId for symmetric keys.", f.keyName())
+		s += sprintf(" The ciphertext was encrypted under a different KMS key than the one the request named (%s): decrypt with the key recorded in the ciphertext, or omit KeyId for symmetric keys.", f.keyName())
 	case "InvalidCiphertextException":
 		s += " The ciphertext is corrupted, or the encryption context does not match the one used to encrypt."
 	case "InvalidKeyUsageException":
-		r.cause = fmt.Sprintf("Key %s cannot be used for %s: its key usage or spec does not fit.", f.keyName(), f.action)
-		s += fmt.Sprintf(" Key %s cannot be used for %s: its KeyUsage or key spec does not fit the operation (S3 SSE-KMS needs a symmetric ENCRYPT_DECRYPT key). Check them (below) and use a suitable key.", f.keyName(), f.action)
+		r.cause = sprintf("Key %s cannot be used for %s: its key usage or spec does not fit.", f.keyName(), f.action)
+		s += sprintf(" Key %s cannot be used for %s: its KeyUsage or key spec does not fit the operation (S3 SSE-KMS needs a symmetric ENCRYPT_DECRYPT key). Check them (below) and use a suitable key.", f.keyName(), f.action)
 		r.describeKey(f.keyName(), "KeyMetadata.[KeyUsage,KeySpec]")
 	case "DryRunOperation", "DryRunOperationException":
 		s += " This was a DryRun: the caller has the permission."
 		r.cause = "A DryRun call: the caller has the permission."
 	default:
 		if m := f.e.ErrorMessage; m != "" {
-			s += fmt.Sprintf(" AWS says: %q.", clip(m, 300))
+			s += sprintf(" AWS says: %q.", clip(m, 300))
 		}
 	}
 	r.say("%s", s)
@@ -532,31 +531,31 @@ func (r *rem) unknown() {
 	}
 	switch f.why {
 	case "trust":
-		r.cause = fmt.Sprintf("The trust policy of role %s %s %s for %s.", f.resourceName(), denyVerb(f), f.action, who(f.principal))
+		r.cause = sprintf("The trust policy of role %s %s %s for %s.", f.resourceName(), denyVerb(f), f.action, who(f.principal))
 		r.say("The trust policy of role %s %s %s for %s. Inspect it (below); it must name the caller (or its account) as Principal for %s, and the caller's own IAM policy must allow %s on the role.",
 			f.resourceName(), denyVerb(f), f.action, f.principal, f.action, f.action)
 		r.add(Check, "show the role's trust policy", "aws", "iam", "get-role", "--role-name", iamNameValue(iamName(f.resource)), "--query", "Role.AssumeRolePolicyDocument")
 	case "resource-other":
-		r.cause = fmt.Sprintf("The resource-based policy of %s %s %s for %s.", f.resourceName(), denyVerb(f), f.action, who(f.principal))
+		r.cause = sprintf("The resource-based policy of %s %s %s for %s.", f.resourceName(), denyVerb(f), f.action, who(f.principal))
 		r.say("The resource-based policy of %s %s %s for %s. Inspect that resource's policy with the %s CLI and allow the caller there (a caller from another account also needs %s in its own IAM policy).",
 			f.resourceName(), denyVerb(f), f.action, f.principal, f.e.Service(), f.action)
 	case "unknown-policy":
-		r.cause = fmt.Sprintf("A %q %s %s on %s for %s.", f.d.phrase, denyVerb(f), f.action, f.onWhat(), who(f.principal))
+		r.cause = sprintf("A %q %s %s on %s for %s.", f.d.phrase, denyVerb(f), f.action, f.onWhat(), who(f.principal))
 		r.say("AWS says a %q %s %s on %s for %s; denytrail does not know this policy type, so look it up in the IAM documentation. Meanwhile check %s.",
 			f.d.phrase, denyVerb(f), f.action, f.resourceName(), f.principal, order)
 		orgChecks()
 	case "cut":
-		r.cause = fmt.Sprintf("A policy refused %s on %s for %s; CloudTrail cut the message before it said which.", f.action, f.onWhat(), who(f.principal))
+		r.cause = sprintf("A policy refused %s on %s for %s; CloudTrail cut the message before it said which.", f.action, f.onWhat(), who(f.principal))
 		r.say("The message was cut at CloudTrail's 1 KB limit before it named the policy that refused %s on %s for %s. Repeat the call to read the whole message, or check in turn %s.",
 			f.action, f.resourceName(), f.principal, order)
 		orgChecks()
 	case "cross-account":
-		r.cause = fmt.Sprintf("%s from account %s was denied %s on %s in account %s; AWS gave no reason.", who(f.principal), f.caller, f.action, f.onWhat(), f.owner)
+		r.cause = sprintf("%s from account %s was denied %s on %s in account %s; AWS gave no reason.", who(f.principal), f.caller, f.action, f.onWhat(), f.owner)
 		r.say("AWS gave no reason. %s (account %s) was denied %s on %s in account %s: a cross-account call needs both the resource's policy in %s allowing the caller and the caller's IAM policy allowing %s. Check %s.",
 			f.principal, f.caller, f.action, f.resourceName(), f.owner, f.owner, f.action, order)
 		orgChecks()
 	default:
-		r.cause = fmt.Sprintf("Nothing in the event says what denied %s on %s for %s.", f.action, f.onWhat(), who(f.principal))
+		r.cause = sprintf("Nothing in the event says what denied %s on %s for %s.", f.action, f.onWhat(), who(f.principal))
 		r.say("Nothing in the event says what denied %s on %s for %s. Check in turn %s. The event that would settle it is the same call with an enhanced errorMessage (same account or organization), or the resource owner's copy of this event.",
 			f.action, f.resourceName(), f.principal, order)
 		orgChecks()
@@ -743,7 +742,7 @@ func (f *facts) s3Grant(cross bool) (resource, scope string) {
 	}
 	arn := "arn:" + partition(f.e.AWSRegion) + ":s3:::" + iamLiteral(bucket)
 	if i := strings.LastIndexByte(key, '/'); i >= 0 {
-		return arn + "/" + iamLiteral(key[:i+1]) + "*", fmt.Sprintf("the objects under the key's folder %q in bucket %s, not the whole bucket (other keys in that folder are likely written by the same job; any *, ? or $ in the folder name is escaped so that it matches only itself)", key[:i+1], bucket)
+		return arn + "/" + iamLiteral(key[:i+1]) + "*", sprintf("the objects under the key's folder %q in bucket %s, not the whole bucket (other keys in that folder are likely written by the same job; any *, ? or $ in the folder name is escaped so that it matches only itself)", key[:i+1], bucket)
 	}
 	switch {
 	case key == "" && !f.s3Action():
@@ -751,7 +750,7 @@ func (f *facts) s3Grant(cross bool) (resource, scope string) {
 	case key == "":
 		return arn + "/*", "every object in bucket " + bucket + " (the event names no key); narrow it if the caller should write only some keys"
 	case cross:
-		return arn + "/" + iamLiteral(key), fmt.Sprintf("only the denied key %q (it has no folder, and a grant to another account should not cover the whole bucket; any *, ? or $ in it is escaped so that it matches only itself)", key)
+		return arn + "/" + iamLiteral(key), sprintf("only the denied key %q (it has no folder, and a grant to another account should not cover the whole bucket; any *, ? or $ in it is escaped so that it matches only itself)", key)
 	}
 	return arn + "/*", "every object in bucket " + bucket + " (the key has no folder, and a grant on one exact key breaks the next upload); narrow it if the caller should write only some keys"
 }
@@ -865,12 +864,12 @@ func remedyCorrelated(u, k *Finding) (remediation, cause string, commands []Comm
 		}
 		return r.result()
 	case d.policy == policyIdentity && d.kind == kindExplicit:
-		r.cause = fmt.Sprintf("An identity-based policy of %s explicitly denies %s on key %s for its SSE-KMS upload.", who(role), kmsAction, key)
+		r.cause = sprintf("An identity-based policy of %s explicitly denies %s on key %s for its SSE-KMS upload.", who(role), kmsAction, key)
 		r.say("An identity-based policy of %s explicitly denies it: find the Deny in what is attached to %s (listed by the commands below), often a condition on kms:ViaService, kms:EncryptionContext or aws:SourceVpce.",
 			u.Principal, role)
 		r.listPolicies(role)
 	case d.policy == policyIdentity:
-		r.cause = fmt.Sprintf("No identity-based policy of %s allows %s on key %s, which its SSE-KMS upload needs.", who(role), kmsAction, key)
+		r.cause = sprintf("No identity-based policy of %s allows %s on key %s, which its SSE-KMS upload needs.", who(role), kmsAction, key)
 		r.say("The IAM policy of %s does not allow it: attach %s to %s (SSE-KMS uploads need kms:GenerateDataKey, and kms:Decrypt for multipart uploads; the statement grants on this key only), and make sure the key policy allows the account to delegate to IAM (get-key-policy, below).",
 			role, iamRes, role)
 		if isKeyARN(key) {
@@ -879,13 +878,13 @@ func remedyCorrelated(u, k *Finding) (remediation, cause string, commands []Comm
 		r.getKeyPolicy(key)
 	case d.kind == kindRegion:
 		if kr := arnRegion(key); kr != "" && region != "" && kr != region {
-			r.cause = fmt.Sprintf("Key %s is in Region %s, but bucket %s is in %s: S3 can use only a key in the bucket's Region.", key, kr, u.Bucket, region)
+			r.cause = sprintf("Key %s is in Region %s, but bucket %s is in %s: S3 can use only a key in the bucket's Region.", key, kr, u.Bucket, region)
 			r.say("The key is in Region %s and bucket %s is in %s: S3 can use only a KMS key in the bucket's Region, so this upload cannot succeed with this key. Use a key in %s (or a multi-Region replica of this key there) in the request or the bucket's default encryption (get-bucket-encryption, below).",
 				kr, u.Bucket, region, region)
 			r.getBucketEncryption()
 			break
 		}
-		r.cause = fmt.Sprintf("KMS refused %s on key %s for %s: the key is not in the bucket's Region %s, or its key policy refuses the call.", kmsAction, key, who(role), cmp.Or(region, "of the bucket"))
+		r.cause = sprintf("KMS refused %s on key %s for %s: the key is not in the bucket's Region %s, or its key policy refuses the call.", kmsAction, key, who(role), cmp.Or(region, "of the bucket"))
 		r.say("KMS says the key does not exist in this Region, or no key policy allows the call, or one denies it. What tells them apart is describe-key in the bucket's Region %s (below): it fails with NotFoundException when the key is not there (an SSE-KMS key must be in the bucket's Region; check the Region in the key ARN and the bucket's default key, below); if it describes the key, the key policy is what refuses: add %s to it.",
 			cmp.Or(region, "of the bucket"), keyStmt)
 		r.describeKey(key, "")
@@ -896,12 +895,12 @@ func remedyCorrelated(u, k *Finding) (remediation, cause string, commands []Comm
 		if k.Bucket != "" && k.Key == "" {
 			bk = " (the bucket ARN, not the object's: the bucket uses an S3 Bucket Key, so a condition on the object ARN never matches)"
 		}
-		r.cause = fmt.Sprintf("The key policy of %s explicitly denies %s to %s for its SSE-KMS upload.", key, kmsAction, who(role))
+		r.cause = sprintf("The key policy of %s explicitly denies %s to %s for its SSE-KMS upload.", key, kmsAction, who(role))
 		r.say("The key policy explicitly denies it: find the Deny this call meets (get-key-policy, below; often kms:ViaService, kms:CallerAccount, aws:SourceVpce, aws:PrincipalOrgID or an encryption-context condition; S3 calls with kms:ViaService %s and encryption context aws:s3:arn = %s%s) and narrow it or exempt %s for %s.",
 			"s3."+cmp.Or(region, "<region>")+".amazonaws.com", ctx, bk, role, strings.Join(acts, " and "))
 		r.getKeyPolicy(key)
 	case d.policy == policyResource:
-		r.cause = fmt.Sprintf("The key policy of %s does not allow %s to use it for SSE-KMS uploads.", key, who(role))
+		r.cause = sprintf("The key policy of %s does not allow %s to use it for SSE-KMS uploads.", key, who(role))
 		r.say("No statement of the key policy allows %s to use the key: add %s (read it with get-key-policy, below, and write it back with put-key-policy), or create a grant (below). A caller from another account also needs %s in its own IAM policy.",
 			role, keyStmt, iamRes)
 		r.getKeyPolicy(key)
@@ -911,7 +910,7 @@ func remedyCorrelated(u, k *Finding) (remediation, cause string, commands []Comm
 		}
 		r.add(Fix, "grant the caller the operations SSE-KMS uploads need on the key", append(r.kmsWords(key, "create-grant", "--key-id", keyValue(key), "--grantee-principal", iamARNValue(role), "--operations"), ops...)...)
 	default:
-		r.cause = fmt.Sprintf("KMS refused %s on key %s for %s's SSE-KMS upload: the key policy or its IAM policy lacks it.", kmsAction, key, who(role))
+		r.cause = sprintf("KMS refused %s on key %s for %s's SSE-KMS upload: the key policy or its IAM policy lacks it.", kmsAction, key, who(role))
 		r.say("The KMS event does not say which policy refused. Either the key policy does not allow %s (add %s; get-key-policy, below) or its IAM policy lacks the permission (attach %s). What tells them apart is the policy simulator (below), which evaluates the IAM side; if it allows, the key policy refuses.",
 			role, keyStmt, iamRes)
 		r.getKeyPolicy(key)
@@ -969,29 +968,29 @@ func (f *facts) denyConditions() string {
 		parts = append(parts, "it carried no x-amz-server-side-encryption header, so a Deny on s3:x-amz-server-side-encryption (Null = true, or StringNotEquals aws:kms) matches")
 	case sse == "aws:kms" || sse == "aws:kms:dsse":
 		if rp.SSEKMSKeyID != "" {
-			parts = append(parts, fmt.Sprintf("it asked for SSE-KMS with key %s, so a Deny on s3:x-amz-server-side-encryption-aws-kms-key-id matches unless the policy names that key", rp.SSEKMSKeyID))
+			parts = append(parts, sprintf("it asked for SSE-KMS with key %s, so a Deny on s3:x-amz-server-side-encryption-aws-kms-key-id matches unless the policy names that key", rp.SSEKMSKeyID))
 		} else {
 			parts = append(parts, "it asked for SSE-KMS without naming a key, so a Deny requiring a specific s3:x-amz-server-side-encryption-aws-kms-key-id matches")
 		}
 	case sse != "":
-		parts = append(parts, fmt.Sprintf("it carried x-amz-server-side-encryption %q, so a Deny requiring aws:kms matches", rp.SSE))
+		parts = append(parts, sprintf("it carried x-amz-server-side-encryption %q, so a Deny requiring aws:kms matches", rp.SSE))
 	}
 	switch {
 	case e.TLSDetails != nil && e.TLSDetails.TLSVersion != "":
-		parts = append(parts, fmt.Sprintf("it came over %s, so an aws:SecureTransport = false Deny does not match", e.TLSDetails.TLSVersion))
+		parts = append(parts, sprintf("it came over %s, so an aws:SecureTransport = false Deny does not match", e.TLSDetails.TLSVersion))
 	case e.TLSDetails == nil && eventVersionAtLeast(e.EventVersion, 1, 8):
 		parts = append(parts, "it came without TLS (no tlsDetails), so a Deny on aws:SecureTransport = false matches")
 	}
 	if v := e.VPCEndpoint(); v != "" {
-		parts = append(parts, fmt.Sprintf("it came through VPC endpoint %s, so a Deny with StringNotEquals aws:SourceVpce matches unless it lists %s", v, v))
+		parts = append(parts, sprintf("it came through VPC endpoint %s, so a Deny with StringNotEquals aws:SourceVpce matches unless it lists %s", v, v))
 	} else if isIPAddress(e.SourceIPAddress) {
-		parts = append(parts, fmt.Sprintf("it came from %s, not through a VPC endpoint, so a Deny requiring aws:SourceVpce (or aws:SourceIp outside %s) matches", e.SourceIPAddress, e.SourceIPAddress))
+		parts = append(parts, sprintf("it came from %s, not through a VPC endpoint, so a Deny requiring aws:SourceVpce (or aws:SourceIp outside %s) matches", e.SourceIPAddress, e.SourceIPAddress))
 	}
 	if carriesACL(e.EventName) {
 		if rp.ACL == "" {
 			parts = append(parts, "it carried no x-amz-acl, so a Deny requiring s3:x-amz-acl = bucket-owner-full-control matches")
 		} else if rp.ACL != "bucket-owner-full-control" {
-			parts = append(parts, fmt.Sprintf("it carried x-amz-acl %q, so a Deny requiring s3:x-amz-acl = bucket-owner-full-control matches", rp.ACL))
+			parts = append(parts, sprintf("it carried x-amz-acl %q, so a Deny requiring s3:x-amz-acl = bucket-owner-full-control matches", rp.ACL))
 		}
 	}
 	if len(parts) == 0 {
