@@ -476,9 +476,21 @@ func (s kindSet) has(k changeKind) bool { return s&(1<<k) != 0 }
 // and its name (the last path element).
 func iamIdentity(arn string) (kind, acct, name string) {
 	acct = arnAccount(arn)
-	_, res, ok := strings.Cut(arn, ":iam::"+acct+":")
-	if !ok || acct == "" {
+	if acct == "" {
 		return "", "", ""
+	}
+	// What follows the first ":iam::" + acct + ":".
+	res, ok := "", false
+	for s := arn; !ok; {
+		i := strings.Index(s, ":iam::")
+		if i < 0 {
+			return "", "", ""
+		}
+		s = s[i+1:] // the next may start at this one's last ':'
+		rest := s[len("iam::"):]
+		if ok = strings.HasPrefix(rest, acct) && len(rest) > len(acct) && rest[len(acct)] == ':'; ok {
+			res = rest[len(acct)+1:]
+		}
 	}
 	kind, path, ok := strings.Cut(res, "/")
 	if !ok || kind != "role" && kind != "user" {

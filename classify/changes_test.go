@@ -195,3 +195,46 @@ func TestChangeAnchors(t *testing.T) {
 		}
 	}
 }
+
+// TestIAMIdentity: a role or user ARN splits into its kind, account and
+// name, as strings.SplitN and strings.Cut over the joined pattern did.
+func TestIAMIdentity(t *testing.T) {
+	ref := func(arn string) (kind, acct, name string) {
+		if !strings.HasPrefix(arn, "arn:") {
+			return "", "", ""
+		}
+		f := strings.SplitN(arn, ":", 6)
+		if len(f) < 6 {
+			return "", "", ""
+		}
+		acct = f[4]
+		_, res, ok := strings.Cut(arn, ":iam::"+acct+":")
+		if !ok || acct == "" {
+			return "", "", ""
+		}
+		kind, path, ok := strings.Cut(res, "/")
+		if !ok || kind != "role" && kind != "user" {
+			return "", "", ""
+		}
+		return kind, acct, path[strings.LastIndexByte(path, '/')+1:]
+	}
+	for _, arn := range []string{
+		"arn:aws:iam::111122223333:role/Admin", "arn:aws:iam::111122223333:role/path/to/Admin", "arn:aws:iam::111122223333:user/alice",
+		"arn:aws:iam::111122223333:group/x", "arn:aws:sts::111122223333:assumed-role/Admin/s", "arn:aws:iam::111122223333", "arn:aws:iam::111122223333:",
+		"arn:aws:iam:::role/x", "arn:aws:iam::1:role/x:iam::1:role/y", "arn:aws:s3:::iam::111122223333:role/x", "arn:a:iam::iam::x:role/y",
+		"arn:x:y:z:iam::iam::x:role/y", "arn:aws:iam::111122223333:role", "arn:aws:iam::111122223333:role/", "", "arn:", "role/x", "arn:aws-cn:iam::111122223333:role/a/b/",
+	} {
+		k, a, n := iamIdentity(arn)
+		if rk, ra, rn := ref(arn); k != rk || a != ra || n != rn {
+			t.Errorf("iamIdentity(%q) = %q, %q, %q, want %q, %q, %q", arn, k, a, n, rk, ra, rn)
+		}
+		if got, want := arnAccount(arn), func() string {
+			if f := strings.SplitN(arn, ":", 6); strings.HasPrefix(arn, "arn:") && len(f) >= 6 {
+				return f[4]
+			}
+			return ""
+		}(); got != want {
+			t.Errorf("arnAccount(%q) = %q, want %q", arn, got, want)
+		}
+	}
+}

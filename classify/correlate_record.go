@@ -317,6 +317,11 @@ func appendFinding(b []byte, f *Finding) ([]byte, error) {
 	if len(f.Changes) > 0 || f.Integrity != nil || f.Records != nil {
 		return b, errors.New("classify: finding of an incident: no record's binary form")
 	}
+	n := len(f.Evidence) + len(f.Related) + len(f.RecipientAccounts) // the strings in lists, read into one array
+	for _, c := range f.Commands {
+		n += len(c.Argv)
+	}
+	b = binary.AppendUvarint(b, uint64(n))
 	for _, s := range [...]string{f.ErrorCode, f.ErrorMessage, f.PrincipalAccount, f.ResourceAccount, f.Region, f.KMSKey,
 		f.SourceIPAddress, f.VPCEndpointID, string(f.Layer), string(f.Control), string(f.Confidence), f.Remediation,
 		f.Cause, f.Action, f.Role, f.Pattern} {
@@ -355,6 +360,11 @@ func appendList(b []byte, l []string) []byte {
 // with the engine) and the layer, control and confidence (constants).
 func (r *Record) decodeFinding() (Finding, error) {
 	d := bodyReader{s: r.body, ok: true}
+	if n := d.uvarint(); n <= uint64(len(d.s)) { // each takes a byte at least
+		d.strs = make([]string, n)
+	} else {
+		return Finding{}, errRecord
+	}
 	f := Finding{
 		EventID: r.d.id, EventTime: r.t, EventSource: r.d.source, EventName: r.d.name,
 		Principal: r.d.principal, Bucket: r.d.bucket, Key: r.d.key, Origin: r.origin(),
@@ -387,7 +397,7 @@ func (r *Record) decodeFinding() (Finding, error) {
 			c.Line = d.str()
 		}
 	}
-	if !d.ok || d.s != "" {
+	if !d.ok || d.s != "" || len(d.strs) != 0 {
 		return Finding{}, errRecord
 	}
 	return f, nil
@@ -411,10 +421,12 @@ var allControls = [...]Control{ControlIdentityPolicy, ControlBucketPolicy, Contr
 	ControlUnknown, ControlRequestError}
 
 // bodyReader reads a finding's binary form; ok is cleared at the first
-// thing that cannot be read, after which it reads only zero values.
+// thing that cannot be read, after which it reads only zero values. The
+// lists it reads are parts of strs.
 type bodyReader struct {
-	s  string
-	ok bool
+	s    string
+	strs []string
+	ok   bool
 }
 
 func (d *bodyReader) uvarint() uint64 {
@@ -457,7 +469,12 @@ func (d *bodyReader) list() []string {
 	if isNil {
 		return nil
 	}
-	l := make([]string, n)
+	if n > len(d.strs) {
+		d.ok, d.s = false, ""
+		return nil
+	}
+	l := d.strs[:n:n]
+	d.strs = d.strs[n:]
 	for i := range l {
 		l[i] = d.str()
 	}

@@ -522,7 +522,13 @@ func compareFindings(a, b *Finding) int {
 
 func (h pendingHeap) less(i, j int) bool {
 	a, b := &h[i], &h[j]
-	return cmp.Or(a.t.Compare(b.t), cmp.Compare(a.id, b.id), compareOrigins(a.file, a.pos, b.file, b.pos)) < 0
+	if c := a.t.Compare(b.t); c != 0 {
+		return c < 0
+	}
+	if a.id != b.id {
+		return a.id < b.id
+	}
+	return compareOrigins(a.file, a.pos, b.file, b.pos) < 0
 }
 
 func (h *pendingHeap) push(p pending) {

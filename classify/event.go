@@ -517,14 +517,22 @@ func (e *Event) ResourceAccount() string {
 
 // arnAccount returns the account field of an ARN, or "".
 func arnAccount(arn string) string {
-	if !strings.HasPrefix(arn, "arn:") {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	if !ok {
 		return ""
 	}
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) < 6 {
+	for range 3 { // partition, service, Region
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			return ""
+		}
+		rest = rest[i+1:]
+	}
+	acct, _, ok := strings.Cut(rest, ":")
+	if !ok {
 		return ""
 	}
-	return f[4]
+	return acct
 }
 
 // VPCEndpoint is the VPC endpoint the request came through, from
