@@ -53,7 +53,7 @@ func Judge(e *Event) Verdict {
 }
 
 func newFacts(e *Event) *facts {
-	f := &facts{e: e, lm: lowerASCII(e.ErrorMessage)}
+	f := &facts{e: e, lm: lowerASCII(e.ErrorMessage), evidence: make([]string, 0, 8)}
 	f.code = strings.TrimPrefix(e.ErrorCode, "Client.")
 	if c, ok := strings.CutPrefix(f.code, "KMS."); ok {
 		f.code, f.kmsCode = c, true

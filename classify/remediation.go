@@ -28,7 +28,7 @@ func (r *rem) say(format string, args ...any) {
 // remedy returns the remediation prose, the one-sentence cause and the
 // commands of a verdict.
 func remedy(layer Layer, c Control, f *facts) (remediation, cause string, commands []Command) {
-	r := &rem{f: f}
+	r := &rem{f: f, prose: make([]string, 0, 4)}
 	switch c {
 	case ControlIdentityPolicy:
 		if layer == LayerKMS {

@@ -124,11 +124,19 @@ func oneLine(s string) string {
 
 // newCommand builds a Command from its arguments, unquoted.
 func newCommand(kind CommandKind, summary string, argv ...string) Command {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(a)
+	var line strings.Builder
+	n := 0
+	for _, a := range argv {
+		n += len(a) + 3
 	}
-	return Command{Kind: kind, Summary: summary, Argv: argv, Line: strings.Join(q, " ")}
+	line.Grow(n)
+	for i, a := range argv {
+		if i > 0 {
+			line.WriteByte(' ')
+		}
+		line.WriteString(shellQuote(a))
+	}
+	return Command{Kind: kind, Summary: summary, Argv: argv, Line: line.String()}
 }
 
 // value is one value a command names, with whether AWS would accept it

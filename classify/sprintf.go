@@ -53,9 +53,10 @@ func sprintf(format string, args ...any) string {
 				return fmt.Sprintf(format, args...)
 			}
 			if verb == 'q' {
-				s = quote(s)
+				writeQuoted(&b, s)
+			} else {
+				b.WriteString(s)
 			}
-			b.WriteString(s)
 		case 'd':
 			d, ok := a.(int)
 			if !ok {
@@ -89,13 +90,16 @@ func stringArg(a any) (string, bool) {
 	return "", false
 }
 
-// quote is strconv.Quote, without its rune-by-rune escaping for a string
-// of printable ASCII with no quote or backslash in it.
-func quote(s string) string {
+// writeQuoted writes strconv.Quote(s), without its rune-by-rune escaping
+// for a string of printable ASCII with no quote or backslash in it.
+func writeQuoted(b *strings.Builder, s string) {
 	for i := range len(s) {
 		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			return strconv.Quote(s)
+			b.WriteString(strconv.Quote(s))
+			return
 		}
 	}
-	return `"` + s + `"`
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
