@@ -503,11 +503,11 @@ func iamIdentity(arn string) (kind, acct, name string) {
 // bucket, key, role or organization of a kind that can cause its control,
 // and new versions of managed policies attached to its role (by a change in
 // the index) or named in its message.
-func (x *changeIndex) relevant(f *Finding) []change {
+func (x *changeIndex) relevant(f *Finding) []*change {
 	if len(x.byKey) == 0 {
 		return nil
 	}
-	var out []change
+	var out []*change // the index's own, which nothing changes while they are read
 	var buf [256]byte
 	key := buf[:0]
 	changeTargets(f, func(kinds kindSet, parts keyParts) {
@@ -515,22 +515,31 @@ func (x *changeIndex) relevant(f *Finding) []change {
 		for _, p := range parts {
 			key = append(key, p...)
 		}
-		for _, c := range x.byKey[string(key)] { // no string is made to look it up
-			if kinds.has(c.kind) {
+		cs := x.byKey[string(key)] // no string is made to look it up
+		for i := range cs {
+			if c := &cs[i]; kinds.has(c.kind) {
 				out = append(out, c)
 				if c.policy != "" {
-					out = append(out, x.byKey["policy:"+c.policy]...)
+					out = appendAll(out, x.byKey["policy:"+c.policy])
 				}
 			}
 		}
 	})
 	if f.Control == ControlIdentityPolicy || f.Control == ControlPermissionsBoundary {
 		if arn := parseDenial(f.ErrorMessage).policyARN; strings.Contains(arn, ":iam::") {
-			out = append(out, x.byKey["policy:"+arn]...)
+			out = appendAll(out, x.byKey["policy:"+arn])
 		}
 	}
-	slices.SortFunc(out, compareChanges)
-	return slices.CompactFunc(out, func(a, b change) bool { return a.EventID == b.EventID })
+	slices.SortFunc(out, func(a, b *change) int { return compareChanges(*a, *b) })
+	return slices.CompactFunc(out, func(a, b *change) bool { return a.EventID == b.EventID })
+}
+
+// appendAll appends a pointer to each of cs.
+func appendAll(out []*change, cs []change) []*change {
+	for i := range cs {
+		out = append(out, &cs[i])
+	}
+	return out
 }
 
 // withChange appends to a finding's cause the change that explains it, in

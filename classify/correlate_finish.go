@@ -51,7 +51,7 @@ func (e *Engine) observe(f *Finding) {
 			}
 		}
 		if c.canFix() && !slices.ContainsFunc(st.fixes, func(x change) bool { return x.EventID == c.EventID }) {
-			st.fixes = append(st.fixes, c)
+			st.fixes = append(st.fixes, *c)
 		}
 	}
 }
@@ -95,7 +95,7 @@ func (e *Engine) Attach(f *Finding) {
 		if !c.canCause() || f.EventTime.IsZero() || c.EventTime.After(f.EventTime) || stop != nil && c.EventID == stop.EventID {
 			continue
 		}
-		before = &c // relevant is sorted oldest first
+		before = c // relevant is sorted oldest first
 	}
 	f.Changes = slices.Clone(f.Changes)
 	f.Evidence = slices.Clone(f.Evidence)
