@@ -139,7 +139,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 	if c == nil {
 		c = new(Counters)
 	}
-	s := &scanner{cfg: cfg, c: c, pools: ingest.NewPools()}
+	s := &scanner{cfg: cfg, c: c, pools: ingest.NewPools(), bufs: make(chan []byte, 256+workers)}
 	if n := cfg.Filter.Needles(); len(n) > 0 && !cfg.everyRecord {
 		s.needles = n
 		// Until a scan has seen an S3 data event it asks about every record
@@ -211,6 +211,7 @@ func Run(ctx context.Context, cfg Config, sources []ingest.Source) (*Result, err
 		if err == nil {
 			err = fl.add(it)
 		}
+		s.reuse(it.rec)
 	}
 	// Every input is read: verify them before the engine emits the
 	// findings, so that each carries its evidence's integrity.
@@ -288,6 +289,30 @@ type scanner struct {
 	readAny atomic.Bool
 	probs   problems
 	stats   report.Stats // sources, window and the sources' notes, set before the scan
+	// bufs are buffers for the failed records' binary forms, which the
+	// sort copies: back from the engine goroutine, for the workers.
+	bufs chan []byte
+}
+
+// buffer returns an empty buffer for a failed record's binary form.
+func (s *scanner) buffer() []byte {
+	select {
+	case b := <-s.bufs:
+		return b
+	default:
+		return nil
+	}
+}
+
+// reuse gives a buffer back once its record is in the sort.
+func (s *scanner) reuse(b []byte) {
+	if b == nil {
+		return
+	}
+	select {
+	case s.bufs <- b[:0]:
+	default:
+	}
 }
 
 // problem records an input that was skipped, or a note when err says it is
@@ -344,8 +369,7 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 	r := ingest.NewReader(cr, in.Name, opts)
 	defer r.Close()
 	var seen int64
-	var buf []byte // a failed record's binary form, before it is copied
-	named := 0     // problems named for this input
+	named := 0 // problems named for this input
 	for r.Next() {
 		if ctx.Err() != nil {
 			return
@@ -395,11 +419,10 @@ func (s *scanner) read(ctx context.Context, in ingest.Input, items chan<- item) 
 			it.verdict = classify.Judge(ev)
 			r := classify.NewRecord(ev, it.verdict, it.origin)
 			var err error
-			if buf, err = r.AppendBinary(buf[:0]); err != nil {
+			if it.rec, err = r.AppendBinary(s.buffer()); err != nil {
 				s.recordProblem(rec.Origin, err, &named) // cannot happen: a new record has its finding
 				continue
 			}
-			it.rec = bytes.Clone(buf) // the sort keeps it
 			s.failed.Add(1)
 			s.c.Findings.Add(1)
 		}
