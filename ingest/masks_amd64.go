@@ -13,6 +13,12 @@ var avx2 = cpuAVX2()
 
 func cpuAVX2() bool
 
+// avx512 says the CPU runs walkBlocksAVX512 (AVX-512 F and BW: 64 bytes
+// per compare, into a mask register). Read-only after initialisation.
+var avx512 = avx2 && cpuAVX512()
+
+func cpuAVX512() bool
+
 // blockMasksSSE2 is blockMasksGo in assembly.
 //
 //go:noescape
@@ -50,23 +56,31 @@ func anchorMasks(b []byte, anchors *[8]byte, out []uint64) int {
 	return n
 }
 
-// walkBlocksAVX2 is walkBlocksGo in assembly.
+// walkBlocksAVX2 and walkBlocksAVX512 are walkBlocksGo in assembly.
 //
 //go:noescape
 func walkBlocksAVX2(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
 
-// walkBlocks is walkBlocksGo, in one AVX2 pass where the CPU has it.
+//go:noescape
+func walkBlocksAVX512(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
+
+// walkBlocks is walkBlocksGo, in one AVX-512 or AVX2 pass where the CPU
+// has it.
 func walkBlocks(b []byte, n int, nib *nibbles, st *walkState, an []uint64) (k, end int) {
 	_ = b[64*n] // the byte after the blocks
 	_ = an[:n]
-	switch {
-	case !avx2:
+	if !avx2 {
 		return walkBlocksGo(b, n, nib, st, an)
-	case n == 0:
+	}
+	if n == 0 {
 		return 0, 0
-	case nib == nil:
-		var none nibbles // no byte is an anchor
-		return walkBlocksAVX2(&b[0], n, &none, st, &an[0])
+	}
+	var none nibbles // no byte is an anchor
+	if nib == nil {
+		nib = &none
+	}
+	if avx512 {
+		return walkBlocksAVX512(&b[0], n, nib, st, &an[0])
 	}
 	return walkBlocksAVX2(&b[0], n, nib, st, &an[0])
 }

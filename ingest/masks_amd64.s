@@ -394,3 +394,164 @@ wcloser:
 	INCQ DX
 	MOVQ DX, end+48(FP)
 	JMP  wstop
+
+// func cpuAVX512() bool: the CPU has AVX-512 F and BW, and the OS saves
+// the opmask and ZMM registers.
+TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
+	MOVB $0, ret+0(FP)
+	XORL AX, AX
+	CPUID
+	CMPL AX, $7
+	JB   nope512
+	MOVL $1, AX
+	XORL CX, CX
+	CPUID
+	BTL  $27, CX // OSXSAVE
+	JCC  nope512
+	XORL CX, CX
+	XGETBV
+	ANDL $0xe6, AX // XMM, YMM, opmask, ZMM_Hi256, Hi16_ZMM state
+	CMPL AX, $0xe6
+	JNE  nope512
+	MOVL $7, AX
+	XORL CX, CX
+	CPUID
+	ANDL $0x40010000, BX // AVX512F (bit 16), AVX512BW (bit 30)
+	CMPL BX, $0x40010000
+	JNE  nope512
+	MOVB $1, ret+0(FP)
+
+nope512:
+	RET
+
+// The nibble tables of the bytes in Z (and Znext, the same bytes loaded
+// one further) for walkBlocksAVX512, as WNOTPAIR: K1 gets the anchor pairs.
+#define ZPAIR(Z, Znext) \
+	VPANDQ Z15, Z, Z2; \
+	VPSHUFB Z2, Z13, Z2; \
+	VPSRLW $4, Z, Z3; \
+	VPANDQ Z15, Z3, Z3; \
+	VPSHUFB Z3, Z14, Z3; \
+	VPANDQ Z3, Z2, Z2; \
+	VPANDQ Z15, Znext, Z3; \
+	VPSHUFB Z3, Z11, Z3; \
+	VPANDQ Z3, Z2, Z2; \
+	VPSRLW $4, Znext, Z3; \
+	VPANDQ Z15, Z3, Z3; \
+	VPSHUFB Z3, Z12, Z3; \
+	VPTESTMB Z3, Z2, K1
+
+// func walkBlocksAVX512(p *byte, n int, nib *nibbles, st *walkState, an *uint64) (k, end int)
+//
+// walkBlocksAVX2 with 64-byte vectors: one compare per kind and block,
+// straight into a mask register.
+TEXT ·walkBlocksAVX512(SB), NOSPLIT, $0-56
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), BX
+	MOVQ nib+16(FP), DX
+	MOVQ an+32(FP), DI
+	VBROADCASTI32X4 0(DX), Z13
+	VBROADCASTI32X4 16(DX), Z14
+	VBROADCASTI32X4 32(DX), Z11
+	VBROADCASTI32X4 48(DX), Z12
+	MOVL $0x22, AX
+	VPBROADCASTB AX, Z7
+	MOVL $0x5c, AX
+	VPBROADCASTB AX, Z8
+	MOVL $0x20, AX
+	VPBROADCASTB AX, Z9
+	MOVL $0x7b, AX
+	VPBROADCASTB AX, Z6
+	MOVL $0x7d, AX
+	VPBROADCASTB AX, Z10
+	MOVL $0x0f, AX
+	VPBROADCASTB AX, Z15
+	MOVQ st+24(FP), DX
+	MOVQ 0(DX), R12    // depth
+	MOVBQZX 8(DX), R13 // inStr
+	NEGQ R13           // all ones inside a string
+	MOVBQZX 9(DX), R11 // esc: stops at the first block
+	MOVQ R11, end+48(FP)
+	XORQ CX, CX
+	CMPQ CX, BX
+	JGE  zdone
+
+zloop:
+	VMOVDQU64 0(SI), Z0
+	VMOVDQU64 1(SI), Z1
+	ZPAIR(Z0, Z1)
+	KMOVQ K1, R8
+	MOVQ R8, (DI)(CX*8)
+
+	VPCMPEQB Z8, Z0, K2 // backslashes
+	KMOVQ K2, R9
+	ORQ  end+48(FP), R9 // or an escape pending at the first block
+	MOVQ $0, end+48(FP)
+	TESTQ R9, R9
+	JNZ  zstop
+
+	VPCMPEQB Z7, Z0, K1 // quotes
+	KMOVQ K1, R8
+	VPORQ Z9, Z0, Z0    // '[' onto '{', ']' onto '}'
+	VPCMPEQB Z6, Z0, K2 // opening brackets
+	KMOVQ K2, R10
+	VPCMPEQB Z10, Z0, K3 // closing brackets
+	KMOVQ K3, R11
+
+	VMOVQ R8, X2
+	VPCLMULQDQ $0, wones<>(SB), X2, X2
+	VMOVQ X2, AX
+	XORQ R13, AX // bit j: byte j is inside a string (or its closing quote)
+	MOVQ AX, R13
+	SARQ $63, R13
+	NOTQ AX
+	ANDQ AX, R10
+	ANDQ AX, R11
+	POPCNTQ R11, DX
+	CMPQ DX, R12
+	JGE  zvisit
+	POPCNTQ R10, AX
+	ADDQ AX, R12
+	SUBQ DX, R12
+
+znext:
+	ADDQ $64, SI
+	INCQ CX
+	CMPQ CX, BX
+	JLT  zloop
+
+zdone:
+	MOVQ $0, end+48(FP)
+
+zstop:
+	MOVQ CX, k+40(FP)
+	MOVQ st+24(FP), DX
+	MOVQ R12, 0(DX)
+	ANDQ $1, R13
+	MOVB R13, 8(DX)
+	VZEROUPPER
+	RET
+
+zvisit:
+	MOVQ R10, AX
+	ORQ  R11, AX
+
+zvloop:
+	TESTQ AX, AX
+	JZ   znext
+	MOVQ AX, DX
+	NEGQ DX
+	ANDQ AX, DX // the first bracket left
+	XORQ DX, AX
+	TESTQ DX, R10
+	JZ   zcloser
+	INCQ R12
+	JMP  zvloop
+
+zcloser:
+	DECQ R12
+	JNZ  zvloop
+	BSFQ DX, DX
+	INCQ DX
+	MOVQ DX, end+48(FP)
+	JMP  zstop

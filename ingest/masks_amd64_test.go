@@ -54,12 +54,25 @@ func TestMasksAssembly(t *testing.T) {
 	}
 }
 
-// TestWalkBlocksAssembly holds walkBlocksAVX2 to walkBlocksGo (on SSE2
+// TestWalkBlocksAssembly holds walkBlocksAVX2 and walkBlocksAVX512 (where
+// the CPU has them) to walkBlocksGo (on SSE2
 // masks) from random states over random blocks of the bytes that matter,
 // with random needles: the blocks walked, where it stopped and why, the
 // state, and every anchor pair mask stored.
 func TestWalkBlocksAssembly(t *testing.T) {
-	if !avx2 {
+	type kernel struct {
+		name string
+		walk func(*byte, int, *nibbles, *walkState, *uint64) (int, int)
+	}
+	var kernels []kernel
+	if avx2 {
+		kernels = append(kernels, kernel{"walkBlocksAVX2", walkBlocksAVX2})
+	}
+	if avx512 {
+		kernels = append(kernels, kernel{"walkBlocksAVX512", walkBlocksAVX512})
+	}
+	t.Logf("AVX2 %v, AVX-512 %v", avx2, avx512)
+	if len(kernels) == 0 {
 		t.Skip("no AVX2: walkBlocks runs walkBlocksGo")
 	}
 	r := rand.New(rand.NewPCG(7, 8))
@@ -90,13 +103,17 @@ func TestWalkBlocksAssembly(t *testing.T) {
 			nib = compileNeedles(needles).anchorTables()
 		}
 		st := walkState{depth: r.IntN(6) - 1, inStr: r.IntN(2) == 0, esc: r.IntN(8) == 0}
-		gst, wst := st, st
-		gan, wan := make([]uint64, n), make([]uint64, n)
-		gk, gend := walkBlocksAVX2(&b[0], n, orNone(nib), &gst, &gan[0])
+		wst := st
+		wan := make([]uint64, n)
 		wk, wend := walkBlocksGo(b, n, nib, &wst, wan)
-		if gk != wk || gend != wend || gst != wst || !slices.Equal(gan[:min(gk+1, n)], wan[:min(wk+1, n)]) {
-			t.Fatalf("from %+v over %q: walkBlocksAVX2 %d, %d, %+v, anchors %x; walkBlocksGo %d, %d, %+v, %x",
-				st, b, gk, gend, gst, gan, wk, wend, wst, wan)
+		for _, v := range kernels {
+			gst := st
+			gan := make([]uint64, n)
+			gk, gend := v.walk(&b[0], n, orNone(nib), &gst, &gan[0])
+			if gk != wk || gend != wend || gst != wst || !slices.Equal(gan[:min(gk+1, n)], wan[:min(wk+1, n)]) {
+				t.Fatalf("from %+v over %q: %s %d, %d, %+v, anchors %x; walkBlocksGo %d, %d, %+v, %x",
+					st, b, v.name, gk, gend, gst, gan, wk, wend, wst, wan)
+			}
 		}
 		switch {
 		case wend > 0:
