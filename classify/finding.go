@@ -177,7 +177,7 @@ func NewFinding(e *Event, v Verdict, origin string) Finding {
 	if evidence == nil {
 		evidence = []string{}
 	}
-	action := parseDenial(e.ErrorMessage).action
+	action := messageAction(e.ErrorMessage)
 	if action == "" {
 		action = eventAction(e)
 	}

@@ -59,7 +59,7 @@ func newFacts(e *Event) *facts {
 		f.code, f.kmsCode = c, true
 	}
 	f.entry, f.known = lookupCode(e.ErrorCode, e.Service())
-	f.d = parseDenialOf(e.ErrorMessage, eventResource(e))
+	f.d = parseDenialOf(e.ErrorMessage, f.lm, eventResource(e))
 	f.principal = f.d.principal
 	if f.principal == "" {
 		f.principal = e.Principal()

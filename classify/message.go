@@ -106,13 +106,17 @@ type denial struct {
 func lowerASCII(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if c := b[j]; 'A' <= c && c <= 'Z' {
-					b[j] = c + 'a' - 'A'
+			var b strings.Builder
+			b.Grow(len(s))
+			b.WriteString(s[:i])
+			for j := i; j < len(s); j++ {
+				c := s[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
 				}
+				b.WriteByte(c)
 			}
-			return string(b)
+			return b.String()
 		}
 	}
 	return s
@@ -150,15 +154,46 @@ func skipArticle(lm string, i int) int {
 
 // parseDenial reads an access-denied message. It never fails: what it
 // cannot find stays empty.
-func parseDenial(msg string) denial { return parseDenialOf(msg, "") }
+func parseDenial(msg string) denial { return parseDenialOf(msg, lowerASCII(msg), "") }
 
-// parseDenialOf reads an access-denied message knowing the resource ARN the
+// messageAction is parseDenial(msg).action, the action an access-denied
+// message names, without reading the rest of the message.
+func messageAction(msg string) string {
+	const perform = "not authorized to perform:"
+	for i := 0; i+len(perform) <= len(msg); i++ {
+		if c := msg[i]; c != 'n' && c != 'N' {
+			continue
+		}
+		if equalLowerASCII(msg[i:i+len(perform)], perform) {
+			i = skipSpace(msg, i+len(perform))
+			return strings.TrimRight(msg[i:token(msg, i)], ".,;")
+		}
+	}
+	return ""
+}
+
+// equalLowerASCII reports whether lowerASCII(s) == lower, for a lower
+// that is already lower-case.
+func equalLowerASCII(s, lower string) bool {
+	for i := range len(s) {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// parseDenialOf reads an access-denied message (and lm, lowerASCII of it)
+// knowing the resource ARN the
 // event addressed (for S3, the bucket or object ARN built from
 // requestParameters), which tells exactly where a quoted resource ends,
 // whatever quotes and words an object key holds. resource may be "".
-func parseDenialOf(msg, resource string) denial {
+func parseDenialOf(msg, lm, resource string) denial {
 	var d denial
-	lm := lowerASCII(msg)
 	d.truncated = len(msg) >= messageLimit
 
 	ctx := 0 // where the context clause may start: after the resource

@@ -1,6 +1,10 @@
 package classify
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -192,4 +196,51 @@ func TestJudgeBareDenialWithSSEKMS(t *testing.T) {
 	if !strings.Contains(all, "the key policy may be what refused") || !strings.Contains(all, "would settle it") {
 		t.Errorf("evidence does not say the key policy is possible and what would settle it:\n%s", all)
 	}
+}
+
+// actionMessages are messages messageAction must read as parseDenial does.
+var actionMessages = []string{
+	"", "Access Denied", userPrefixS3 + "with an explicit deny in a service control policy",
+	"User: arn:aws:iam::1:user/a is NOT AUTHORIZED TO PERFORM: s3:PutObject. on resource: x",
+	"not authorized to perform:", "not authorized to perform:  kms:Decrypt,", "is not authorized to perform:\ts3:Get*;x",
+	"Not Authorized To Perform: iam:PassRole because", "nnnot authorized to perform: a", "not authorized to perfor: a",
+	"User: x is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::b/k not authorized to perform: s3:Other\"",
+}
+
+// TestMessageAction: messageAction reads the action parseDenial reads,
+// in hand-made messages and in every real one in testdata/messages.
+func TestMessageAction(t *testing.T) {
+	msgs := slices.Clone(actionMessages)
+	files, _ := filepath.Glob("testdata/messages/*.json")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m realMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		msgs = append(msgs, m.ErrorMessage)
+	}
+	if len(files) == 0 {
+		t.Fatal("no testdata/messages")
+	}
+	for _, m := range msgs {
+		if got, want := messageAction(m), parseDenial(m).action; got != want {
+			t.Errorf("messageAction(%q) = %q, want %q", m, got, want)
+		}
+	}
+}
+
+// FuzzMessageAction: messageAction reads the action parseDenial reads.
+func FuzzMessageAction(f *testing.F) {
+	for _, m := range actionMessages {
+		f.Add(m)
+	}
+	f.Fuzz(func(t *testing.T, m string) {
+		if got, want := messageAction(m), parseDenial(m).action; got != want {
+			t.Errorf("messageAction(%q) = %q, want %q", m, got, want)
+		}
+	})
 }
