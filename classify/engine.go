@@ -471,7 +471,7 @@ func (e *Engine) Close() { e.CloseBy(time.Time{}) }
 
 // CloseBy is Close for a caller that must stop by deadline (none when
 // zero): it emits at least the first batch of incidents, but past the
-// deadline it stops judging, drops what it still holds and reports false;
+// deadline it stops emitting, drops what it still holds and reports false;
 // the findings emitted are then those up to some event time.
 func (e *Engine) CloseBy(deadline time.Time) bool {
 	e.deadline, e.batches = deadline, 0

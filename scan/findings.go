@@ -20,11 +20,11 @@ import (
 
 // The findings flow. While the workers read, the engine goroutine indexes
 // the changes and puts every failed record (a classify.Record: the keys
-// correlation reads, its origin and raw JSON, which the workers made) into
+// correlation reads, its origin and finding, which the workers judged) into
 // an external sort, which spills sorted runs to temporary files beyond its
 // budget. Once everything is read, the records come back in event-time
-// order and go through the engine's window, which holds them as they are
-// and judges them when it emits (in parallel), and which therefore sees every
+// order and go through the engine's window, which holds their keys and
+// reads their findings back when it emits (in parallel), and which therefore sees every
 // delivery of a call and every S3/KMS pair together however far apart the
 // inputs held them (another account's folder of an organization trail is
 // read much later), and emits incidents in event-time order: into the
@@ -100,7 +100,7 @@ const cancelGrace = 300 * time.Millisecond
 
 // finish runs the sorted records through the engine; afterwards the
 // builder holds the report and fl.all every finding. When ctx is canceled
-// it goes on for fl.grace at most (judging what the window holds at the
+// it goes on for fl.grace at most (emitting what the window holds at the
 // end included, its first batch of incidents at least), then stops where it
 // is and drops what the engine holds: the findings are those up to some
 // event time, each complete, and it returns a note saying how many of the
@@ -124,7 +124,7 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 				break
 			}
 		}
-		// A record on disk is read from there again when it is judged;
+		// A record on disk is read from there again when it is emitted;
 		// the window holds only its keys.
 		var r classify.Record
 		if st.File != nil {
@@ -139,8 +139,8 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 		n++
 	}
 	if ctx.Err() != nil {
-		// Judging all the window holds could take seconds: the engine
-		// judges its first batch, and more only within the grace.
+		// Emitting all the window holds could take seconds: the engine
+		// emits its first batch, and more only within the grace.
 		if stop.IsZero() {
 			stop = time.Now().Add(fl.grace)
 		}
