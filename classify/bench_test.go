@@ -68,3 +68,31 @@ func BenchmarkErrorCodeKey(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFailedRecord times what a scan does with a failed record beyond
+// reading it: parse it, judge it, write its binary form for the sort, read
+// its keys back as from disk, then its finding when its incident is
+// emitted (Record.finding).
+func BenchmarkFailedRecord(b *testing.B) {
+	_, hit := benchRecords(b)
+	b.SetBytes(int64(len(hit)))
+	b.ReportAllocs()
+	var buf, scratch []byte
+	for b.Loop() {
+		ev, err := Parse(hit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := NewRecord(ev, Judge(ev), "a.json.gz#1")
+		if buf, err = r.AppendBinary(buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+		var back Record
+		if err := back.UnmarshalBinaryAt(buf, bytes.NewReader(buf), 0); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := back.finding(&scratch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
