@@ -10,9 +10,9 @@ import (
 // A Finding's binary form keeps the findings a scan lists on disk until
 // they are rendered: reading it back costs a fraction of decoding their
 // JSON. It is every exported field, in order: a string as its length
-// (uvarint) and bytes, a time as its zone (UTC, or an offset) and Unix
+// (uvarint) and bytes (appendString), a time as its zone (UTC, or an offset) and Unix
 // seconds and nanoseconds (varints), a list as its length plus one (0 for
-// nil, so that nil and empty lists stay apart), the Integrity pointer as a
+// nil, so that nil and empty lists stay apart: appendCount), the Integrity pointer as a
 // list of at most one. One field list, Finding.fields, serves both
 // directions. The fields only the engine reads (what correlation keeps
 // beyond the keys) are not part of it, as they are not of the JSON.
@@ -32,16 +32,14 @@ func (f *Finding) AppendBinary(b []byte) ([]byte, error) {
 // valid UTF-8 comes back as U+FFFD. The strings of one finding share one
 // copy of b.
 func (f *Finding) UnmarshalBinary(b []byte) error {
-	d := binaryDecoder{s: string(b)}
+	d := binaryDecoder{bodyReader{s: string(b), ok: true}}
 	*f = Finding{}
 	f.fields(&d)
-	if d.err == nil && d.s != "" {
-		d.err = errFinding
-	}
-	if d.err != nil {
+	if !d.ok || d.s != "" {
 		*f = Finding{}
+		return errFinding
 	}
-	return d.err
+	return nil
 }
 
 // fields visits every exported field of f, in order, for the binary form.
@@ -149,55 +147,27 @@ func (e *binaryEncoder) time(t *time.Time) {
 }
 
 func (e *binaryEncoder) length(n int, isNil bool) int {
-	if isNil {
-		e.b = append(e.b, 0)
-	} else {
-		e.b = binary.AppendUvarint(e.b, uint64(n)+1)
-	}
+	e.b = appendCount(e.b, isNil, n)
 	return n
 }
 
 func (e *binaryEncoder) decoding() bool { return false }
 func (e *binaryEncoder) fail()          {}
 
-// binaryDecoder reads the binary form from s; after the first error it
-// reads nothing more.
+// binaryDecoder reads the binary form with a record's bodyReader: after
+// the first thing it cannot read, it reads only zero values.
 type binaryDecoder struct {
-	s   string
-	err error
+	bodyReader
 }
 
 var errFinding = errors.New("classify: bad binary finding")
 
 func (d *binaryDecoder) fail() {
-	d.err, d.s = errFinding, ""
-}
-
-func (d *binaryDecoder) uvarint() uint64 {
-	var x uint64
-	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
-		c := d.s[i]
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				break
-			}
-			d.s = d.s[i+1:]
-			return x | uint64(c)<<(7*i)
-		}
-		x |= uint64(c&0x7f) << (7 * i)
-	}
-	d.fail()
-	return 0
+	d.ok, d.s = false, ""
 }
 
 func (d *binaryDecoder) str(s *string) {
-	n := d.uvarint()
-	if n > uint64(len(d.s)) {
-		d.fail()
-		return
-	}
-	*s = validUTF8(d.s[:n])
-	d.s = d.s[n:]
+	*s = validUTF8(d.bodyReader.str())
 }
 
 // time reads a time as a JSON round trip gives it back: in UTC, else in
@@ -214,7 +184,7 @@ func (d *binaryDecoder) time(t *time.Time) {
 		off = d.varint()
 	}
 	sec, nsec := d.varint(), d.uvarint()
-	if d.err != nil || nsec >= 1e9 || off < -1<<31 || off >= 1<<31 {
+	if !d.ok || nsec >= 1e9 || off < -1<<31 || off >= 1<<31 {
 		d.fail()
 		return
 	}
@@ -238,14 +208,11 @@ func (d *binaryDecoder) varint() int64 {
 }
 
 func (d *binaryDecoder) length(int, bool) int {
-	n := d.uvarint()
-	// Every element takes a byte at least: a length beyond what is left
-	// is bad, and allocates nothing.
-	if n > uint64(len(d.s))+1 {
-		d.fail()
+	n, isNil := d.count()
+	if isNil {
 		return -1
 	}
-	return int(n) - 1
+	return n
 }
 
 func (d *binaryDecoder) decoding() bool { return true }
