@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -19,7 +20,8 @@ type findingJSON struct {
 	b              []byte
 	prefix, indent string // both empty: compact
 	depth          int
-	first          bool // nothing written yet in the innermost object or list
+	first          bool   // nothing written yet in the innermost object or list
+	newlines       string // "\n", prefix, then indent as deep as a finding goes
 }
 
 // flushAt is how much findingJSON holds before flush writes it: a
@@ -64,45 +66,38 @@ func (w *findingJSON) appendFinding(f classify.Finding) error {
 	w.strs("evidence", f.Evidence)
 	w.str("remediation", f.Remediation)
 	w.str("cause", f.Cause)
-	w.key("commands")
-	if w.list(f.Commands == nil, len(f.Commands)) {
-		for i := range f.Commands {
-			c := &f.Commands[i]
-			w.elem()
-			w.open('{')
-			w.str("kind", string(c.Kind))
-			w.str("summary", c.Summary)
-			w.strs("argv", c.Argv)
-			w.str("line", c.Line)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	writeList(w, "commands", f.Commands, func(c *classify.Command) error {
+		w.open('{')
+		w.str("kind", string(c.Kind))
+		w.str("summary", c.Summary)
+		w.strs("argv", c.Argv)
+		w.str("line", c.Line)
+		w.close('}')
+		return nil
+	})
 	w.strs("related", f.Related)
 	w.str("origin", f.Origin)
 	w.str("action", f.Action)
 	w.str("role", f.Role)
 	w.strs("recipientAccounts", f.RecipientAccounts)
-	w.key("changes")
-	if w.list(f.Changes == nil, len(f.Changes)) {
-		for i := range f.Changes {
-			c := &f.Changes[i]
-			w.elem()
-			w.open('{')
-			w.str("eventID", c.EventID)
-			if err := w.time("eventTime", c.EventTime); err != nil {
-				return err
-			}
-			w.str("eventSource", c.EventSource)
-			w.str("eventName", c.EventName)
-			w.str("principal", c.Principal)
-			w.str("target", c.Target)
-			w.str("detail", c.Detail)
-			w.str("relation", c.Relation)
-			w.str("lead", c.Lead)
-			w.close('}')
+	err := writeList(w, "changes", f.Changes, func(c *classify.Change) error {
+		w.open('{')
+		w.str("eventID", c.EventID)
+		if err := w.time("eventTime", c.EventTime); err != nil {
+			return err
 		}
-		w.close(']')
+		w.str("eventSource", c.EventSource)
+		w.str("eventName", c.EventName)
+		w.str("principal", c.Principal)
+		w.str("target", c.Target)
+		w.str("detail", c.Detail)
+		w.str("relation", c.Relation)
+		w.str("lead", c.Lead)
+		w.close('}')
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	w.str("pattern", f.Pattern)
 	if in := f.Integrity; in != nil { // omitempty
@@ -148,11 +143,11 @@ func (w *findingJSON) newline() {
 	if w.prefix == "" && w.indent == "" {
 		return
 	}
-	w.b = append(w.b, '\n')
-	w.b = append(w.b, w.prefix...)
-	for range w.depth {
-		w.b = append(w.b, w.indent...)
+	n := 1 + len(w.prefix) + w.depth*len(w.indent)
+	if n > len(w.newlines) {
+		w.newlines = "\n" + w.prefix + strings.Repeat(w.indent, w.depth+4)
 	}
+	w.b = append(w.b, w.newlines[:n]...)
 }
 
 // key starts an object's member named k (which needs no escaping).
@@ -169,31 +164,34 @@ func (w *findingJSON) str(k, s string) {
 	w.b = appendJSONString(w.b, s)
 }
 
-// list writes null for a nil list and opens any other, closing an empty
-// one at once; it reports whether the caller is to write the elements and
-// close it.
-func (w *findingJSON) list(isNil bool, n int) bool {
+// writeList writes the member k, the list l: null when nil, else its
+// elements, each written by each.
+func writeList[T any](w *findingJSON, k string, l []T, each func(*T) error) error {
+	w.key(k)
 	switch {
-	case isNil:
+	case l == nil:
 		w.b = append(w.b, "null"...)
-		return false
-	case n == 0:
+		return nil
+	case len(l) == 0:
 		w.b = append(w.b, "[]"...)
-		return false
+		return nil
 	}
 	w.open('[')
-	return true
+	for i := range l {
+		w.elem()
+		if err := each(&l[i]); err != nil {
+			return err
+		}
+	}
+	w.close(']')
+	return nil
 }
 
 func (w *findingJSON) strs(k string, s []string) {
-	w.key(k)
-	if w.list(s == nil, len(s)) {
-		for _, x := range s {
-			w.elem()
-			w.b = appendJSONString(w.b, x)
-		}
-		w.close(']')
-	}
+	writeList(w, k, s, func(x *string) error {
+		w.b = appendJSONString(w.b, *x)
+		return nil
+	})
 }
 
 // time writes t as time.Time's MarshalJSON does, failing as json.Marshal
