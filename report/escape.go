@@ -36,8 +36,21 @@ func termEscape(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
+	start := 0 // s[start:i] is written as it is
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != 0x7f {
+			i++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			if r, size = utf8.DecodeRuneInString(s[i:]); !(r == utf8.RuneError && size == 1) && !termUnsafe(r) {
+				i += size
+				continue
+			}
+		}
+		b.WriteString(s[start:i])
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
@@ -49,13 +62,13 @@ func termEscape(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case termUnsafe(r):
+		default: // termUnsafe
 			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
 		}
 		i += size
+		start = i
 	}
+	b.WriteString(s[start:])
 	return b.String()
 }
 

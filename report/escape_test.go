@@ -105,12 +105,16 @@ func TestJSONSafe(t *testing.T) {
 }
 
 // FuzzTermEscape checks the terminal escaper's guarantee on any input: the
-// output is valid UTF-8, one line, and free of control and format characters.
+// output is valid UTF-8, one line, and free of control and format
+// characters, and the same as escaping one rune at a time.
 func FuzzTermEscape(f *testing.F) {
 	for _, s := range []string{"", "a\x1b[2Jb", "\r\n", "\u202e\u2066", "\x9b\xff", hostileCore} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := termEscape(s), termEscapeRef(s); got != want {
+			t.Fatalf("termEscape(%q) = %q, one rune at a time %q", s, got, want)
+		}
 		for _, out := range []string{termEscape(s), mdEscape(s)} {
 			if !utf8.ValidString(out) {
 				t.Fatalf("invalid UTF-8 output %q", out)
