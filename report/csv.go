@@ -1,10 +1,11 @@
 package report
 
 import (
-	"encoding/csv"
 	"iter"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/denytrail/denytrail/classify"
 )
@@ -78,29 +79,64 @@ func csvColumns() []csvColumn {
 	}
 }
 
-// renderCSV writes a header row and one row per finding. encoding/csv
-// quotes; csvCell defuses spreadsheet formulas.
+// renderCSV writes a header row and one row per finding, as encoding/csv
+// writes them (appendCSVRecord); csvCell defuses spreadsheet formulas.
 func renderCSV(w *stickyWriter, all iter.Seq2[classify.Finding, error]) error {
 	cols := csvColumns()
-	cw := csv.NewWriter(w)
 	row := make([]string, len(cols))
 	for i, c := range cols {
 		row[i] = c.name
 	}
-	if err := cw.Write(row); err != nil {
-		return err
-	}
+	b := appendCSVRecord(nil, row)
 	for f, err := range all {
 		if err != nil {
+			w.Write(b)
 			return err
 		}
 		for j, c := range cols {
 			row[j] = csvCell(c.value(&f))
 		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+		b = flushFull(w, appendCSVRecord(b, row))
 	}
-	cw.Flush()
-	return cw.Error()
+	w.Write(b)
+	return nil
+}
+
+// appendCSVRecord appends fields as one record, as encoding/csv's Writer
+// (comma, LF) writes it: a field is quoted, its quotes doubled, when it
+// holds a comma, quote, CR or LF, is \., or begins with a space; the tests
+// hold it to the Writer.
+func appendCSVRecord(b []byte, fields []string) []byte {
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if !csvQuoted(f) {
+			b = append(b, f...)
+			continue
+		}
+		b = append(b, '"')
+		for {
+			j := strings.IndexByte(f, '"')
+			if j < 0 {
+				break
+			}
+			b = append(append(b, f[:j+1]...), '"')
+			f = f[j+1:]
+		}
+		b = append(append(b, f...), '"')
+	}
+	return append(b, '\n')
+}
+
+// csvQuoted is encoding/csv's fieldNeedsQuotes for a comma.
+func csvQuoted(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f == `\.` || strings.ContainsAny(f, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(f)
+	return unicode.IsSpace(r)
 }

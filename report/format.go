@@ -152,6 +152,20 @@ func (s *stickyWriter) printf(format string, args ...any) {
 	fmt.Fprintf(s, format, args...)
 }
 
+// flushAt is how much the renderers that list every finding gather before
+// they write: a scan's output goes out in few writes, not one a finding.
+const flushAt = 64 << 10
+
+// flushFull writes b to w once it holds flushAt, and returns what is left
+// to fill.
+func flushFull(w *stickyWriter, b []byte) []byte {
+	if len(b) < flushAt {
+		return b
+	}
+	w.Write(b)
+	return b[:0]
+}
+
 // The helpers below compute display values shared by the human formats;
 // they return raw strings that the caller escapes for its format.
 

@@ -47,7 +47,7 @@ func renderJSON(w *stickyWriter, r *Report, all iter.Seq2[classify.Finding, erro
 			w.Write(fj.b)
 			return fmt.Errorf("finding %q: %w", f.EventID, err)
 		}
-		fj.flush(w)
+		fj.b = flushFull(w, fj.b)
 		n++
 	}
 	if n > 0 {
@@ -123,7 +123,7 @@ func renderNDJSON(w *stickyWriter, all iter.Seq2[classify.Finding, error]) error
 			return fmt.Errorf("finding %q: %w", f.EventID, err)
 		}
 		fj.b = append(fj.b, '\n')
-		fj.flush(w)
+		fj.b = flushFull(w, fj.b)
 	}
 	w.Write(fj.b)
 	return nil

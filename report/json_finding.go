@@ -24,18 +24,6 @@ type findingJSON struct {
 	newlines       string // "\n", prefix, then indent as deep as a finding goes
 }
 
-// flushAt is how much findingJSON holds before flush writes it: a
-// scan's output goes out in few writes, not one a finding.
-const flushAt = 64 << 10
-
-// flush writes what w holds to out once it holds flushAt.
-func (w *findingJSON) flush(out *stickyWriter) {
-	if len(w.b) >= flushAt {
-		out.Write(w.b)
-		w.b = w.b[:0]
-	}
-}
-
 // appendFinding appends f, which normalize made (so that its lists are
 // [], not null, as the renderers have always given the encoder). Its only
 // error is the one encoding/json returns for a time that RFC 3339 cannot
