@@ -74,7 +74,19 @@ func termEscape(s string) string {
 
 // termSafe reports whether s needs no escaping, without allocating.
 func termSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
+	// Eight bytes at a time while they are all printable ASCII: no byte
+	// below 0x20, none with the high bit, none equal to DEL.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		del := x ^ 0x7f*ones
+		if x&highs != 0 || (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == 0x7f {
 			return false

@@ -8,11 +8,9 @@ import (
 )
 
 // termEscapeRef is termEscape as it was before it copied runs of plain
-// bytes at once: one rune at a time. The tests hold termEscape to it.
+// bytes at once (and without termSafe): one rune at a time. The tests hold
+// termEscape to it.
 func termEscapeRef(s string) string {
-	if termSafe(s) {
-		return s
-	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -39,10 +37,11 @@ func termEscapeRef(s string) string {
 
 // TestTermEscapeAsReference: every rune, every byte that starts no valid
 // UTF-8, and the hostile strings escape as one rune at a time would, at
-// the start, middle and end of a line.
+// the start, middle and end of a line, at every offset from the start of
+// termSafe's eight-byte words.
 func TestTermEscapeAsReference(t *testing.T) {
 	var cases []string
-	for r := rune(0); r <= utf8.MaxRune; r += 1 + r/64 {
+	for r := rune(0); r <= utf8.MaxRune; r += 1 + r/0x1000 {
 		cases = append(cases, string(r))
 	}
 	for c := 0x80; c < 0x100; c++ {
@@ -50,7 +49,11 @@ func TestTermEscapeAsReference(t *testing.T) {
 	}
 	cases = append(cases, hostileJSONStrings()...)
 	for _, s := range cases {
-		for _, line := range []string{s, "a" + s + "b\n", s + s + "ü" + s} {
+		lines := []string{s, "a" + s + "b\n", s + s + "ü" + s}
+		for k := range 17 {
+			lines = append(lines, strings.Repeat("x", k)+s, strings.Repeat("y", k)+s+strings.Repeat("z", 9))
+		}
+		for _, line := range lines {
 			if got, want := termEscape(line), termEscapeRef(line); got != want {
 				t.Fatalf("termEscape(%q) = %q, want %q", line, got, want)
 			}
