@@ -312,16 +312,17 @@ func (fl *flow) readBack(out chan<- readBatch, stop <-chan struct{}) {
 			b = slices.Grow(b[:0], int(size))[:size]
 			_, err = io.ReadFull(in, b)
 		}
-		var f classify.Finding
+		batch = append(batch, classify.Finding{})
+		f := &batch[len(batch)-1]
 		if err == nil {
 			err = f.UnmarshalBinary(b)
 		}
 		if err != nil {
-			send(readBatch{fs: batch, err: err})
+			send(readBatch{fs: batch[:len(batch)-1], err: err})
 			return
 		}
-		fl.engine.Attach(&f)
-		if batch = append(batch, f); len(batch) == readBatchSize {
+		fl.engine.Attach(f)
+		if len(batch) == readBatchSize {
 			if !send(readBatch{fs: batch}) {
 				return
 			}
