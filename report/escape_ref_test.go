@@ -40,23 +40,27 @@ func termEscapeRef(s string) string {
 // the start, middle and end of a line, at every offset from the start of
 // termSafe's eight-byte words.
 func TestTermEscapeAsReference(t *testing.T) {
-	var cases []string
-	for r := rune(0); r <= utf8.MaxRune; r += 1 + r/0x1000 {
-		cases = append(cases, string(r))
-	}
-	for c := 0x80; c < 0x100; c++ {
-		cases = append(cases, string([]byte{byte(c)}), string([]byte{byte(c), byte(c)}))
-	}
-	cases = append(cases, hostileJSONStrings()...)
-	for _, s := range cases {
-		lines := []string{s, "a" + s + "b\n", s + s + "ü" + s}
-		for k := range 17 {
-			lines = append(lines, strings.Repeat("x", k)+s, strings.Repeat("y", k)+s+strings.Repeat("z", 9))
+	check := func(line string) {
+		t.Helper()
+		if got, want := termEscape(line), termEscapeRef(line); got != want {
+			t.Fatalf("termEscape(%q) = %q, want %q", line, got, want)
 		}
-		for _, line := range lines {
-			if got, want := termEscape(line), termEscapeRef(line); got != want {
-				t.Fatalf("termEscape(%q) = %q, want %q", line, got, want)
-			}
+	}
+	var words []string // at every offset in a word
+	for c := range 0x100 {
+		words = append(words, string(rune(c)), string([]byte{byte(c)}), string([]byte{byte(c), byte(c)}))
+	}
+	words = append(words, hostileJSONStrings()...)
+	for _, s := range words {
+		for k := range 17 {
+			check(strings.Repeat("x", k) + s)
+			check(strings.Repeat("y", k) + s + strings.Repeat("z", 9))
+		}
+	}
+	for r := rune(0x100); r <= utf8.MaxRune; r += 1 + r/0x1000 {
+		s := string(r)
+		for _, line := range []string{s, "a" + s + "b\n", s + s + "ü" + s} {
+			check(line)
 		}
 	}
 }

@@ -28,11 +28,21 @@ func encoderJSON(f classify.Finding, prefix, indent string) ([]byte, error) {
 	return jsonSafe(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
 
+// indents are the indentations findingJSON is checked with: compact, the
+// JSON document's, and one without a prefix.
+var indents = [][2]string{{"", ""}, {"    ", "  "}, {"", "\t"}}
+
 // checkFindingJSON fails t unless findingJSON writes f, compact and as the
 // JSON document indents it, as encoderJSON does, errors included.
 func checkFindingJSON(t testing.TB, f classify.Finding) {
 	t.Helper()
-	for _, ind := range [][2]string{{"", ""}, {"    ", "  "}, {"", "\t"}} {
+	checkFindingJSONIndents(t, f, indents)
+}
+
+// checkFindingJSONIndents is checkFindingJSON with the given indentations.
+func checkFindingJSONIndents(t testing.TB, f classify.Finding, indents [][2]string) {
+	t.Helper()
+	for _, ind := range indents {
 		want, werr := encoderJSON(f, ind[0], ind[1])
 		fj := findingJSON{b: []byte("x"), prefix: ind[0], indent: ind[1]}
 		err := fj.appendFinding(normalize(f))
@@ -116,9 +126,9 @@ func TestFindingJSONHostile(t *testing.T) {
 func TestFindingJSONEveryRune(t *testing.T) {
 	var b []byte
 	for r := rune(0); r <= utf8.MaxRune; r++ {
-		b = utf8.AppendRune(b, r) // surrogates come out as U+FFFD
-		if len(b) > 1<<16 || r == utf8.MaxRune {
-			checkFindingJSON(t, classify.Finding{EventID: string(b)})
+		b = utf8.AppendRune(b, r)                // surrogates come out as U+FFFD
+		if len(b) > 1<<16 || r == utf8.MaxRune { // compact only: indenting escapes nothing
+			checkFindingJSONIndents(t, classify.Finding{EventID: string(b)}, indents[:1])
 			b = b[:0]
 		}
 	}
