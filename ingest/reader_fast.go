@@ -311,8 +311,10 @@ func (g *needleGroup) at(b []byte, from, p int) (match, bool) {
 		return match{}, false
 	}
 	for _, a := range g.needles {
+		// The needle's first and last bytes before all of them: most
+		// hits are words that only begin like a needle (accessKeyId).
 		s, e := p-a.off, p-a.off+len(a.b)
-		if s >= from && e <= len(b) && bytes.Equal(b[s:e], a.b) {
+		if s >= from && e <= len(b) && b[s] == a.b[0] && b[e-1] == a.b[len(a.b)-1] && bytes.Equal(b[s:e], a.b) {
 			return match{s, e}, true
 		}
 	}
