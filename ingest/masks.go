@@ -18,12 +18,19 @@ import (
 // an the anchor mask of every 64-byte block it reads from i, the last one
 // cut at len(b), so that a record's needle check reads these instead of
 // its bytes again (needleSet.inAnchors). It takes and returns what walk
-// does, and an.
-func walkMasks(b []byte, i int, st *walkState, nib *nibbles, an []uint64) (int, bool, []uint64) {
+// does, and an; but with hold, it leaves the bytes after the last whole
+// block that has a byte after it (1 to 64) for the next call, which starts
+// there with more bytes: the blocks stay aligned on the container's start
+// across a refill, and its anchor masks one run. It then returns where it
+// stopped and false.
+func walkMasks(b []byte, i int, st *walkState, nib *nibbles, an []uint64, hold bool) (int, bool, []uint64) {
 	var tail [2 * 64]byte
 	for i < len(b) {
 		// Whole blocks with a byte after them (for the anchor pairs).
 		g, n := b[i:], min(walkRun, (len(b)-i-1)/64)
+		if n == 0 && hold {
+			return i, false, an
+		}
 		if n == 0 {
 			// At most a block left: the same on a zero-padded copy (zero
 			// bytes are none of the bytes that matter).

@@ -1106,21 +1106,35 @@ func (r *Reader) skipContainer() error {
 		if r.pos >= r.end && !r.fill() {
 			return r.readErr()
 		}
-		var j int
-		var ok bool
-		if masksWalk {
-			j, ok, r.an = walkMasks(r.buf[:r.end], r.pos, &st, r.nib, r.an)
-		} else {
-			j, ok = r.ix.walk(r.buf[:r.end], r.pos, &st)
+		if !masksWalk {
+			if j, ok := r.ix.walk(r.buf[:r.end], r.pos, &st); ok {
+				r.pos = j
+				return nil
+			}
+			r.pos = r.end
+			continue
 		}
+		// Where more input may come and fill keeps what is not walked yet
+		// (all of a marked record that fits), walkMasks leaves its last
+		// partial block for after the refill.
+		hold := r.rerr == nil && r.mark >= 0 && r.end-r.mark <= r.limit
+		j, ok, an := walkMasks(r.buf[:r.end], r.pos, &st, r.nib, r.an, hold)
+		r.an = an
 		if ok {
 			r.pos = j
 			return nil
 		}
-		// The container goes on past a refill: its blocks would not be
-		// one run from its start. Its needles are looked for again.
+		if !hold {
+			// The rest of the container is walked from the refill on: its
+			// needles are looked for again in its bytes.
+			r.pos = r.end
+			r.an, r.anOK = r.an[:0], false
+			continue
+		}
+		back := r.end - j
 		r.pos = r.end
-		r.an, r.anOK = r.an[:0], false
+		r.fill() // at the end of the input, the next walk does what is left
+		r.pos -= back
 	}
 }
 

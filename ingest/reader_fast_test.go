@@ -75,29 +75,40 @@ func checkWalk(t *testing.T, data []byte, cuts []int) {
 				i, cuts, got, ok, want, wantOK, shortInput(data))
 		}
 		for _, nib := range []*nibbles{nil, &walkNeedles.nib} {
-			st, from = walkState{}, i
-			var an []uint64
-			end, calls := len(data), 0
-			for _, cut := range append(cuts, len(data)) {
-				if cut <= from || cut > len(data) {
-					continue
+			for _, hold := range []bool{false, true} {
+				// Without hold, each call walks to the cut and the anchor
+				// masks start again; with hold, each goes on where the last
+				// one stopped, and the masks are one run.
+				st, from = walkState{}, i
+				var an []uint64
+				end, calls := len(data), 0
+				for _, cut := range append(cuts, len(data)) {
+					if cut <= from || cut > len(data) {
+						continue
+					}
+					calls++
+					end = cut
+					if !hold {
+						an = an[:0]
+					}
+					if got, ok, an = walkMasks(data[:cut], from, &st, nib, an, hold && cut < len(data)); ok {
+						break
+					}
+					from = cut
+					if hold {
+						from = got
+					}
 				}
-				calls++
-				end = cut
-				if got, ok, an = walkMasks(data[:cut], from, &st, nib, an[:0]); ok {
-					break
+				if !ok {
+					got = len(data)
 				}
-				from = cut
-			}
-			if !ok {
-				got = len(data)
-			}
-			if got != want || ok != wantOK {
-				t.Fatalf("container at %d, cut at %v: walkMasks = %d, %v; skipping every byte: %d, %v\ninput %q",
-					i, cuts, got, ok, want, wantOK, shortInput(data))
-			}
-			if calls == 1 {
-				checkAnchors(t, data[:end], i, got, nib, an)
+				if got != want || ok != wantOK {
+					t.Fatalf("container at %d, cut at %v, hold %v: walkMasks = %d, %v; skipping every byte: %d, %v\ninput %q",
+						i, cuts, hold, got, ok, want, wantOK, shortInput(data))
+				}
+				if calls == 1 || hold {
+					checkAnchors(t, data[:end], i, got, nib, an)
+				}
 			}
 		}
 	}
@@ -334,7 +345,7 @@ func TestNeedleSet(t *testing.T) {
 				// The anchors walkMasks gathers, over hay as a string.
 				rec := append(append([]byte(`["`), bytes.ReplaceAll(bytes.ReplaceAll(hay, []byte(`\`), nil), []byte(`"`), nil)...), `"]`...)
 				var st walkState
-				end, ok, an := walkMasks(rec, 0, &st, &set.nib, nil)
+				end, ok, an := walkMasks(rec, 0, &st, &set.nib, nil, false)
 				if !ok || end != len(rec) {
 					t.Fatalf("walkMasks(%q) = %d, %v", rec, end, ok)
 				}
