@@ -24,7 +24,10 @@ func csvFieldCases() []string {
 	return append([]string{
 		"", "a", "a,b", `"`, `say "hi"`, `""`, "\r", "\n", "a\r\nb", `\.`, `\.x`, `x\.`, " lead", "\tlead", "\u00a0nbsp",
 		"\u0085nel", "\u2028", "\u3000ideographic", "trail ", "'=1+1", "=cmd", "\xff", "\xa0", ",", "\"\",,\r\n",
-	}, hostileJSONStrings()...)
+	}, append(hostileJSONStrings(),
+		// Past csvSpecial's byte loop, a special byte at the start, middle and end.
+		strings.Repeat("a", 40), strings.Repeat("b", 31)+",", strings.Repeat("c", 32)+`"`, "\n"+strings.Repeat("d", 40),
+		strings.Repeat("e", 50)+"\r"+strings.Repeat("f", 50), " "+strings.Repeat("g", 40))...)
 }
 
 // TestCSVRecordAsWriter: every field, alone, beside others and as a whole
