@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,5 +75,21 @@ func TestPatterns(t *testing.T) {
 	}
 	if got := Patterns(nil); got == nil || len(got) != 0 {
 		t.Errorf("Patterns(nil) = %#v, want empty", got)
+	}
+}
+
+// TestPatternID: a pattern's ID is the first 12 hex characters of the
+// SHA-256 of its fields joined with "|", however long they are.
+func TestPatternID(t *testing.T) {
+	for _, fields := range [][5]string{
+		{"", "", "", "", ""},
+		{"iam", "identity-policy", "arn:aws:iam::111122223333:role/Admin", "s3:PutObject", "bucket"},
+		{"kms", "kms-key-policy", strings.Repeat("p", 600), "kms:GenerateDataKey", "arn:aws:kms:us-east-1:111122223333:key/k"},
+	} {
+		sum := sha256.Sum256([]byte(strings.Join(fields[:], "|")))
+		want := hex.EncodeToString(sum[:])[:12]
+		if got := patternID(Layer(fields[0]), Control(fields[1]), fields[2], fields[3], fields[4]); got != want {
+			t.Errorf("patternID(%q) = %q, want %q", fields, got, want)
+		}
 	}
 }
