@@ -34,14 +34,7 @@ type Sorter struct {
 	held    int
 	runs    []*os.File
 	closed  bool
-	// slabs hold the records' bytes, used afresh once they are written,
-	// so that sorting does not allocate its budget again for every run.
-	slabs [][]byte
-	slab  int // the slab being filled
 }
-
-// slabSize is the size of the slabs that hold the records.
-const slabSize = 1 << 20
 
 // New returns a sorter that orders records by compare, holding about
 // budget bytes (DefaultBudget when 0) and writing runs into dir
@@ -61,31 +54,12 @@ func (s *Sorter) Add(rec []byte) error {
 	if s.closed {
 		return errors.New("extsort: add after close")
 	}
-	s.recs = append(s.recs, s.copy(rec))
+	s.recs = append(s.recs, slices.Clone(rec))
 	s.held += len(rec) + 24
 	if s.held >= s.budget {
 		return s.spill()
 	}
 	return nil
-}
-
-// copy returns a copy of rec in the slabs (one of its own when it is
-// larger than a slab).
-func (s *Sorter) copy(rec []byte) []byte {
-	if len(rec) > slabSize/4 {
-		return slices.Clone(rec)
-	}
-	for s.slab < len(s.slabs) && cap(s.slabs[s.slab])-len(s.slabs[s.slab]) < len(rec) {
-		s.slab++
-	}
-	if s.slab == len(s.slabs) {
-		s.slabs = append(s.slabs, make([]byte, 0, slabSize))
-	}
-	b := s.slabs[s.slab]
-	n := len(b)
-	b = append(b, rec...)
-	s.slabs[s.slab] = b
-	return b[n:len(b):len(b)]
 }
 
 // Runs returns the number of runs written to disk so far.
@@ -111,10 +85,6 @@ func (s *Sorter) spill() error {
 	}
 	clear(s.recs)
 	s.recs, s.held = s.recs[:0], 0
-	for i := range s.slabs {
-		s.slabs[i] = s.slabs[i][:0]
-	}
-	s.slab = 0
 	return nil
 }
 
@@ -155,9 +125,6 @@ func (s *Sorter) Stored() iter.Seq2[Stored, error] {
 				yield(Stored{}, err)
 				return
 			}
-		}
-		if len(s.runs) > 0 {
-			s.slabs, s.slab = nil, 0 // every record is on disk
 		}
 		slices.SortStableFunc(s.recs, s.compare)
 		m := &merge{compare: s.compare}
@@ -209,7 +176,7 @@ func (s *Sorter) Close() error {
 	for _, f := range s.runs {
 		errs = append(errs, f.Close())
 	}
-	s.runs, s.recs, s.slabs, s.closed = nil, nil, nil, true
+	s.runs, s.recs, s.closed = nil, nil, true
 	return errors.Join(errs...)
 }
 
