@@ -33,7 +33,7 @@ type Record struct {
 	owner  bool   // the resource owner's copy: compareRecords puts it first
 	pos    int32
 	f      *Finding    // the finding itself (NewRecord, Engine.Add), or
-	body   string      // its binary form beyond the keys (appendFinding), or,
+	body   string      // its binary form beyond the keys (appendBody), or,
 	src    io.ReaderAt // neither held, the record's binary form: n bytes at off in src
 	off    int64
 	n      int
@@ -148,8 +148,8 @@ func (r *Record) finding(buf *[]byte) (Finding, error) {
 	if r.f != nil {
 		return *r.f, nil
 	}
-	rec := r
-	if r.body == "" && r.src != nil {
+	body := r.body
+	if body == "" && r.src != nil {
 		if cap(*buf) < r.n {
 			*buf = make([]byte, r.n)
 		}
@@ -157,15 +157,56 @@ func (r *Record) finding(buf *[]byte) (Finding, error) {
 		if _, err := r.src.ReadAt(b, r.off); err != nil {
 			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
 		}
-		_, body, _, ok := splitBinary(b)
+		_, rest, _, ok := splitBinary(b)
 		if !ok {
 			return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), errRecord)
 		}
-		rec = &Record{d: r.d, t: r.t, shared: r.shared, file: r.file, pos: r.pos, viaS3: r.viaS3, body: string(body)}
+		body = string(rest)
 	}
-	f, err := rec.decodeFinding()
+	f, err := r.decodeBody(body)
 	if err != nil {
 		return Finding{}, fmt.Errorf("%s: read again: %w", r.origin(), err)
+	}
+	return f, nil
+}
+
+// appendBody appends a record's body: its finding's binary form
+// (Finding.fields) without the record's keys and origin, which the
+// record holds, led by the number of strings in its lists, which
+// decodeBody reads into one array. A record's finding is as NewFinding
+// and Engine.Add make it: no changes, integrity or records.
+func appendBody(b []byte, f *Finding) ([]byte, error) {
+	if len(f.Changes) > 0 || f.Integrity != nil || f.Records != nil {
+		return b, errors.New("classify: finding of an incident: no record's binary form")
+	}
+	n := len(f.Evidence) + len(f.Related) + len(f.RecipientAccounts)
+	for _, c := range f.Commands {
+		n += len(c.Argv)
+	}
+	c := fieldCodec{b: binary.AppendUvarint(b, uint64(n)), body: true}
+	f.fields(&c)
+	return c.b, nil
+}
+
+// decodeBody is the finding of the record with this body (appendBody):
+// its strings share body's memory, but for the keys (shared with the
+// engine) and the layer, control, confidence and command kinds
+// (constants).
+func (r *Record) decodeBody(body string) (Finding, error) {
+	d := fieldCodec{s: body, dec: true, ok: true, body: true}
+	if n := d.uvarint(); n <= uint64(len(d.s)) { // each takes a byte at least
+		d.strs = make([]string, n)
+	} else {
+		return Finding{}, errRecord
+	}
+	f := Finding{
+		EventID: r.d.id, EventTime: r.t, EventSource: r.d.source, EventName: r.d.name,
+		Principal: r.d.principal, Bucket: r.d.bucket, Key: r.d.key, Origin: r.origin(),
+		rec: recordInfo{sharedEventID: r.shared, viaS3: r.viaS3},
+	}
+	f.fields(&d)
+	if !d.ok || d.s != "" || len(d.strs) != 0 {
+		return Finding{}, errRecord
 	}
 	return f, nil
 }
@@ -187,7 +228,7 @@ func (r *Record) AppendBinary(b []byte) ([]byte, error) {
 	switch {
 	case r.f != nil:
 		var err error
-		if b, err = appendFinding(b, r.f); err != nil {
+		if b, err = appendBody(b, r.f); err != nil {
 			return b, err
 		}
 	case r.body != "":
@@ -308,175 +349,4 @@ func cutString(b []byte) (string, []byte, bool) {
 		return "", nil, false
 	}
 	return string(b[w : w+int(n)]), b[w+int(n):], true
-}
-
-// appendFinding appends the binary form of what a judged record's finding
-// holds beyond the record's keys and origin: its other fields, as
-// NewFinding and Engine.Add make them (no changes, integrity or records).
-func appendFinding(b []byte, f *Finding) ([]byte, error) {
-	if len(f.Changes) > 0 || f.Integrity != nil || f.Records != nil {
-		return b, errors.New("classify: finding of an incident: no record's binary form")
-	}
-	n := len(f.Evidence) + len(f.Related) + len(f.RecipientAccounts) // the strings in lists, read into one array
-	for _, c := range f.Commands {
-		n += len(c.Argv)
-	}
-	b = binary.AppendUvarint(b, uint64(n))
-	for _, s := range [...]string{f.ErrorCode, f.ErrorMessage, f.PrincipalAccount, f.ResourceAccount, f.Region, f.KMSKey,
-		f.SourceIPAddress, f.VPCEndpointID, string(f.Layer), string(f.Control), string(f.Confidence), f.Remediation,
-		f.Cause, f.Action, f.Role, f.Pattern} {
-		b = appendString(b, s)
-	}
-	b = appendList(b, f.Evidence)
-	b = appendList(b, f.Related)
-	b = appendList(b, f.RecipientAccounts)
-	b = appendCount(b, f.Changes == nil, 0)
-	b = appendCount(b, f.Commands == nil, len(f.Commands))
-	for _, c := range f.Commands {
-		b = appendString(appendString(b, string(c.Kind)), c.Summary)
-		b = appendString(appendList(b, c.Argv), c.Line)
-	}
-	return b, nil
-}
-
-// appendCount appends the length of a slice, or that it is nil.
-func appendCount(b []byte, isNil bool, n int) []byte {
-	if isNil {
-		return append(b, 0)
-	}
-	return binary.AppendUvarint(b, uint64(n)+1)
-}
-
-func appendList(b []byte, l []string) []byte {
-	b = appendCount(b, l == nil, len(l))
-	for _, s := range l {
-		b = appendString(b, s)
-	}
-	return b
-}
-
-// decodeFinding is the finding of a record read back with its body: the
-// finding's strings share the body's memory, but for the keys (shared
-// with the engine) and the layer, control and confidence (constants).
-func (r *Record) decodeFinding() (Finding, error) {
-	d := bodyReader{s: r.body, ok: true}
-	if n := d.uvarint(); n <= uint64(len(d.s)) { // each takes a byte at least
-		d.strs = make([]string, n)
-	} else {
-		return Finding{}, errRecord
-	}
-	f := Finding{
-		EventID: r.d.id, EventTime: r.t, EventSource: r.d.source, EventName: r.d.name,
-		Principal: r.d.principal, Bucket: r.d.bucket, Key: r.d.key, Origin: r.origin(),
-		rec: recordInfo{sharedEventID: r.shared, viaS3: r.viaS3},
-	}
-	for _, p := range [...]*string{&f.ErrorCode, &f.ErrorMessage, &f.PrincipalAccount, &f.ResourceAccount, &f.Region, &f.KMSKey,
-		&f.SourceIPAddress, &f.VPCEndpointID} {
-		*p = d.str()
-	}
-	f.Layer = constant(Layer(d.str()), allLayers[:])
-	f.Control = constant(Control(d.str()), allControls[:])
-	f.Confidence = constant(Confidence(d.str()), []Confidence{High, Medium, Low})
-	for _, p := range [...]*string{&f.Remediation, &f.Cause, &f.Action, &f.Role, &f.Pattern} {
-		*p = d.str()
-	}
-	f.Evidence = d.list()
-	f.Related = d.list()
-	f.RecipientAccounts = d.list()
-	if n, isNil := d.count(); !isNil {
-		f.Changes = make([]Change, 0, n)
-		d.ok = d.ok && n == 0
-	}
-	if n, isNil := d.count(); !isNil && d.ok && n <= len(d.s) {
-		f.Commands = make([]Command, n)
-		for i := range f.Commands {
-			c := &f.Commands[i]
-			c.Kind = constant(CommandKind(d.str()), []CommandKind{Check, Fix})
-			c.Summary = d.str()
-			c.Argv = d.list()
-			c.Line = d.str()
-		}
-	}
-	if !d.ok || d.s != "" || len(d.strs) != 0 {
-		return Finding{}, errRecord
-	}
-	return f, nil
-}
-
-// constant returns the constant of known equal to s, so that a finding
-// read back does not hold its record's memory by its layer and the like.
-func constant[S ~string](s S, known []S) S {
-	for _, k := range known {
-		if k == s {
-			return k
-		}
-	}
-	return s
-}
-
-// allControls are the constants of Control.
-var allControls = [...]Control{ControlIdentityPolicy, ControlBucketPolicy, ControlBucketEncryption, ControlKMSKeyPolicy,
-	ControlKMSKeyState, ControlSCP, ControlRCP, ControlPermissionsBoundary, ControlSessionPolicy, ControlObjectOwnership,
-	ControlACL, ControlBlockPublicAccess, ControlVPCEndpointPolicy, ControlExpiredCredentials, ControlInvalidCredentials,
-	ControlUnknown, ControlRequestError}
-
-// bodyReader reads a finding's binary form; ok is cleared at the first
-// thing that cannot be read, after which it reads only zero values. The
-// lists it reads are parts of strs.
-type bodyReader struct {
-	s    string
-	strs []string
-	ok   bool
-}
-
-func (d *bodyReader) uvarint() uint64 {
-	var x uint64
-	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
-		c := d.s[i]
-		x |= uint64(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			d.s = d.s[i+1:]
-			return x
-		}
-	}
-	d.ok, d.s = false, ""
-	return 0
-}
-
-func (d *bodyReader) str() string {
-	n := d.uvarint()
-	if n > uint64(len(d.s)) {
-		d.ok, d.s = false, ""
-		return ""
-	}
-	s := d.s[:n]
-	d.s = d.s[n:]
-	return s
-}
-
-// count reads appendCount's length.
-func (d *bodyReader) count() (n int, isNil bool) {
-	c := d.uvarint()
-	if c == 0 || c-1 > uint64(len(d.s)) { // each element takes a byte at least
-		d.ok = d.ok && c == 0
-		return 0, true
-	}
-	return int(c - 1), false
-}
-
-func (d *bodyReader) list() []string {
-	n, isNil := d.count()
-	if isNil {
-		return nil
-	}
-	if n > len(d.strs) {
-		d.ok, d.s = false, ""
-		return nil
-	}
-	l := d.strs[:n:n]
-	d.strs = d.strs[n:]
-	for i := range l {
-		l[i] = d.str()
-	}
-	return l
 }
