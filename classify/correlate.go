@@ -239,7 +239,7 @@ func (c *call) findings(buf *[]byte) ([]Finding, error) {
 // incident builds the finding of a call and the KMS calls S3 made for it
 // from their records' findings (buf is Record.finding's). The result
 // depends only on the records, not on the order they came in.
-func incident(main *call, kms []*call, window time.Duration, buf *[]byte) (Finding, error) {
+func incident(main *call, kms []*call, buf *[]byte) (Finding, error) {
 	recs, err := main.findings(buf)
 	if err != nil {
 		return Finding{}, err

@@ -565,8 +565,8 @@ func TestIncidentIsOrderFree(t *testing.T) {
 	c1, c2 := newCall(held(a)), newCall(held(b))
 	c1.add(held(b))
 	c2.add(held(a))
-	f1, err1 := incident(c1, nil, DefaultWindow, new([]byte))
-	f2, err2 := incident(c2, nil, DefaultWindow, new([]byte))
+	f1, err1 := incident(c1, nil, new([]byte))
+	f2, err2 := incident(c2, nil, new([]byte))
 	if err1 != nil || err2 != nil || !reflect.DeepEqual(f1, f2) {
 		t.Error("the incident depends on the order of its copies")
 	}

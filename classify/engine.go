@@ -408,7 +408,7 @@ func (e *Engine) drain() {
 			var buf []byte
 			for i := int(next.Add(1) - 1); i < len(fs); i = int(next.Add(1) - 1) {
 				p := e.ready[i]
-				fs[i], errs[i] = incident(p.main, p.main.kms, e.window, &buf)
+				fs[i], errs[i] = incident(p.main, p.main.kms, &buf)
 			}
 		})
 	}
