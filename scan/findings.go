@@ -3,6 +3,7 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -162,18 +163,11 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 	}
 	fl.builder.Each(fl.engine.Attach)
 	if fl.w != nil {
-		if err := cmpErr(fl.err, fl.w.Flush()); err != nil {
+		if err := cmp.Or(fl.err, fl.w.Flush()); err != nil {
 			return nil, fmt.Errorf("scan: keep findings: %w", err)
 		}
 	}
 	return note, nil
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // emit takes a finding from the engine, in event-time order.
@@ -209,7 +203,7 @@ func (fl *flow) emit(f classify.Finding) {
 func (fl *flow) close() error {
 	err := fl.sorter.Close()
 	if fl.all != nil {
-		err = cmpErr(err, fl.all.Close())
+		err = cmp.Or(err, fl.all.Close())
 		fl.all = nil
 	}
 	return err
