@@ -28,7 +28,8 @@ import (
 // reads their findings back when it emits (in parallel), and which therefore sees every
 // delivery of a call and every S3/KMS pair together however far apart the
 // inputs held them (another account's folder of an organization trail is
-// read much later), and emits incidents in event-time order: into the
+// read much later), and emits incidents in event-time order, a batch at a
+// time to a goroutine that keeps them while the engine goes on: in the
 // report's Builder (patterns, counts and a bounded sample), and, when the
 // caller wants every finding (Config.KeepAll), in their binary form
 // (classify.Finding.AppendBinary, each after its length) into a temporary
@@ -52,11 +53,20 @@ type flow struct {
 	// integrity, with Config.Verify, sets each finding's Integrity.
 	integrity func(*classify.Finding)
 
-	all  *os.File // Config.KeepAll: the findings, each its length and binary form
-	w    *bufio.Writer
-	buf  []byte // the binary form of the finding being written
-	kept int    // the findings written to all
-	err  error  // the first error writing all
+	// While finish runs, emit hands the findings over, a batch at a time,
+	// to a goroutine that keeps them (keep), so that adding them to the
+	// builder and writing them overlaps the engine's work on the next.
+	batch   []classify.Finding      // emitted, not handed over yet
+	batches chan []classify.Finding // to the keeping goroutine; nil when none runs
+	free    chan []classify.Finding // batches it is done with
+	kept    chan struct{}           // closed when it is done
+
+	// The keeping goroutine's, while it runs:
+	all     *os.File // Config.KeepAll: the findings, each its length and binary form
+	w       *bufio.Writer
+	buf     []byte // the binary form of the finding being written
+	written int    // the findings written to all
+	err     error  // the first error writing all
 
 	// ctx is the scan's: Result.All stops grace after it sees it canceled.
 	ctx context.Context
@@ -109,6 +119,8 @@ const cancelGrace = 300 * time.Millisecond
 func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, error) {
 	defer fl.sorter.Close()
 	fl.ctx = ctx
+	fl.startKeeping()
+	defer fl.stopKeeping()
 	var n int
 	var stop time.Time // when a canceled scan stops correlating
 	cut := false
@@ -149,6 +161,7 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 	} else {
 		fl.engine.Close()
 	}
+	fl.stopKeeping()
 	if err := fl.engine.Err(); err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -174,13 +187,78 @@ func (fl *flow) finish(ctx context.Context, failed int64) (*report.Problem, erro
 func (fl *flow) emit(f classify.Finding) {
 	fl.last = f.EventTime
 	fl.reported += int64(max(1, len(f.Records)))
-	if fl.cfg.Suppress != nil && fl.cfg.Suppress.Suppress(&f) {
+	if fl.batches == nil {
+		fl.keep(&f)
+		return
+	}
+	fl.batch = append(fl.batch, f)
+	if len(fl.batch) == keepBatch {
+		fl.handOver()
+	}
+}
+
+// keepBatch is how many findings emit hands over at once: the flow holds
+// three batches at most (one being filled, one handed over, one being
+// kept), so its memory is bounded by them.
+const keepBatch = 256
+
+// startKeeping starts the goroutine that keeps the findings emit hands
+// over, in order.
+func (fl *flow) startKeeping() {
+	fl.batches = make(chan []classify.Finding, 1)
+	fl.free = make(chan []classify.Finding, 2)
+	fl.kept = make(chan struct{})
+	go func() {
+		defer close(fl.kept)
+		for batch := range fl.batches {
+			for i := range batch {
+				fl.keep(&batch[i])
+			}
+			clear(batch)
+			select {
+			case fl.free <- batch[:0]:
+			default:
+			}
+		}
+	}()
+}
+
+// handOver hands the findings emitted since the last call to the keeping
+// goroutine, waiting while it is two batches behind.
+func (fl *flow) handOver() {
+	if len(fl.batch) == 0 {
+		return
+	}
+	fl.batches <- fl.batch
+	select {
+	case fl.batch = <-fl.free:
+	default:
+		fl.batch = make([]classify.Finding, 0, keepBatch)
+	}
+}
+
+// stopKeeping hands over what is left and waits until every finding is
+// kept; it may be called again.
+func (fl *flow) stopKeeping() {
+	if fl.batches == nil {
+		return
+	}
+	fl.handOver()
+	close(fl.batches)
+	<-fl.kept
+	fl.batches, fl.free, fl.batch = nil, nil, nil
+}
+
+// keep adds an emitted finding to the report and, with Config.KeepAll,
+// writes it to fl.all.
+func (fl *flow) keep(f *classify.Finding) {
+	if fl.cfg.Suppress != nil && fl.cfg.Suppress.Suppress(f) {
 		return // counted per rule, not reported
 	}
 	if fl.integrity != nil {
-		fl.integrity(&f)
+		fl.integrity(f)
 	}
-	fl.builder.Add(f)
+	fl.builder.Add(*f)
 	if fl.w == nil || fl.err != nil {
 		return
 	}
@@ -196,7 +274,7 @@ func (fl *flow) emit(f classify.Finding) {
 	var n [binary.MaxVarintLen64]byte
 	fl.w.Write(binary.AppendUvarint(n[:0], uint64(len(b))))
 	_, fl.err = fl.w.Write(b)
-	fl.kept++
+	fl.written++
 }
 
 // close releases the temporary files.
@@ -293,11 +371,11 @@ func (fl *flow) readBack(out chan<- readBatch, stop <-chan struct{}) {
 	for n := 0; ; n++ {
 		size, err := binary.ReadUvarint(in)
 		switch {
-		case err == io.EOF && n == fl.kept:
+		case err == io.EOF && n == fl.written:
 			send(readBatch{fs: batch})
 			return
 		case err == io.EOF:
-			err = fmt.Errorf("%d findings of the %d kept", n, fl.kept)
+			err = fmt.Errorf("%d findings of the %d kept", n, fl.written)
 		}
 		if err == nil && size > maxStored {
 			err = fmt.Errorf("a finding of %d bytes", size)
