@@ -27,10 +27,11 @@ type patternStats struct {
 	stopDone    bool
 }
 
-// observe notes an emitted finding in its pattern's stats; the engine
-// calls it in emission order, which is event-time order when the records
-// came in that order.
-func (e *Engine) observe(f *Finding) {
+// observe notes an emitted finding, and the changes relevant to it
+// (changeIndex.relevant), in its pattern's stats; the engine calls it in
+// emission order, which is event-time order when the records came in that
+// order.
+func (e *Engine) observe(f *Finding, relevant []*change) {
 	st := e.patterns[f.Pattern]
 	if st == nil {
 		st = &patternStats{firstAfter: map[string]time.Time{}}
@@ -44,7 +45,7 @@ func (e *Engine) observe(f *Finding) {
 			st.last = t
 		}
 	}
-	for _, c := range e.changes.relevant(f) {
+	for _, c := range relevant {
 		if c.canCause() && !f.EventTime.IsZero() && !c.EventTime.After(f.EventTime) {
 			if t, ok := st.firstAfter[c.EventID]; !ok || f.EventTime.Before(t) {
 				st.firstAfter[c.EventID] = f.EventTime

@@ -401,6 +401,7 @@ func (e *Engine) drain() {
 	}
 	fs := make([]Finding, len(e.ready))
 	errs := make([]error, len(e.ready))
+	rel := make([][]*change, len(e.ready)) // the changes relevant to each, for observe
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(e.workers, len(e.ready)) {
@@ -408,7 +409,9 @@ func (e *Engine) drain() {
 			var buf []byte
 			for i := int(next.Add(1) - 1); i < len(fs); i = int(next.Add(1) - 1) {
 				p := e.ready[i]
-				fs[i], errs[i] = incident(p.main, p.main.kms, &buf)
+				if fs[i], errs[i] = incident(p.main, p.main.kms, &buf); errs[i] == nil {
+					rel[i] = e.changes.relevant(&fs[i]) // nothing changes the index meanwhile
+				}
 			}
 		})
 	}
@@ -421,7 +424,7 @@ func (e *Engine) drain() {
 			e.err = cmp.Or(e.err, errs[i])
 			continue
 		}
-		e.observe(&fs[i])
+		e.observe(&fs[i], rel[i])
 		e.emit(fs[i])
 	}
 }
