@@ -44,16 +44,16 @@ func TestWithChange(t *testing.T) {
 	c := Change{EventName: "PutBucketPolicy", Principal: "arn:aws:iam::111122223333:user/bob",
 		EventTime: time.Date(2024, 10, 16, 23, 59, 0, 0, time.UTC), Lead: "2m"}
 	first := time.Date(2024, 10, 17, 0, 1, 0, 0, time.UTC)
-	got := withChange("The bucket policy of b explicitly denies s3:PutObject to role r.", c, first)
+	got := withChange("The bucket policy of b explicitly denies s3:PutObject to role r.", changeNote(c, first))
 	want := "The bucket policy of b explicitly denies s3:PutObject to role r (PutBucketPolicy by bob 2024-10-16 23:59, 2m before the first denial)."
 	if got != want {
 		t.Errorf("withChange = %q, want %q", got, want)
 	}
-	if again := withChange(got, c, first); again != got {
+	if again := withChange(got, changeNote(c, first)); again != got {
 		t.Errorf("appended twice: %q", again)
 	}
 	c.Principal = "arn:aws:iam::111122223333:root"
-	if got := withChange("x.", c, first); !strings.Contains(got, "by the root user of 111122223333 ") {
+	if got := withChange("x.", changeNote(c, first)); !strings.Contains(got, "by the root user of 111122223333 ") {
 		t.Errorf("root: %q", got)
 	}
 }

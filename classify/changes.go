@@ -542,20 +542,25 @@ func appendAll(out []*change, cs []change) []*change {
 	return out
 }
 
-// withChange appends to a finding's cause the change that explains it, in
-// the words of a summary line: "Key … is disabled (DisableKey by alice
-// 14:26, 1m47s before the first denial)." firstDenial is the first denial
-// of the pattern after the change. Appending twice changes nothing.
-func withChange(cause string, c Change, firstDenial time.Time) string {
-	when := c.EventTime.UTC().Format("15:04")
-	if y1, m1, d1 := c.EventTime.UTC().Date(); firstDenial.IsZero() || !(y1 == firstDenial.UTC().Year() && m1 == firstDenial.UTC().Month() && d1 == firstDenial.UTC().Day()) {
-		when = c.EventTime.UTC().Format("2006-01-02 15:04")
-	}
-	note := fmt.Sprintf("(%s by %s %s, %s before the first denial)", c.EventName, changedBy(c.Principal), when, c.Lead)
+// withChange appends to a finding's cause the note of the change that
+// explains it (changeNote). Appending twice changes nothing.
+func withChange(cause, note string) string {
 	if cause == "" || strings.Contains(cause, note) {
 		return cause
 	}
 	return strings.TrimSuffix(cause, ".") + " " + note + "."
+}
+
+// changeNote is the note of a change that explains a finding, in the
+// words of a summary line: "(DisableKey by alice 14:26, 1m47s before the
+// first denial)", for "Key … is disabled (…)." firstDenial is the first
+// denial of the pattern after the change.
+func changeNote(c Change, firstDenial time.Time) string {
+	when := c.EventTime.UTC().Format("15:04")
+	if y1, m1, d1 := c.EventTime.UTC().Date(); firstDenial.IsZero() || !(y1 == firstDenial.UTC().Year() && m1 == firstDenial.UTC().Month() && d1 == firstDenial.UTC().Day()) {
+		when = c.EventTime.UTC().Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf("(%s by %s %s, %s before the first denial)", c.EventName, changedBy(c.Principal), when, c.Lead)
 }
 
 // changedBy names who made a change: the session or user name at the end

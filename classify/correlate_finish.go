@@ -25,6 +25,47 @@ type patternStats struct {
 	firstAfter  map[string]time.Time // change ID → the first denial at or after it
 	stop        *change              // set by stopped
 	stopDone    bool
+	// What Attach adds for a change, made once a pattern (the change index
+	// does not change once the engine is closed): for a change before its
+	// denials, and for stop.
+	befores map[*change]attached
+	stopped *attached
+}
+
+// attached is what Attach adds to a finding for one change: the change
+// with its relation and lead, a line of evidence, and, for a change
+// before the denials, the note its cause ends with (withChange).
+type attached struct {
+	change   Change
+	evidence string
+	note     string
+}
+
+// before is what Attach adds for c, a change before the first denial of a
+// pattern at or after it.
+func before(c *change, firstDenial time.Time) attached {
+	ch := c.Change
+	ch.Relation = ChangeBefore
+	ch.Lead = leadText(ch.EventTime, firstDenial)
+	return attached{
+		change: ch,
+		evidence: fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
+			ch.EventName, timeRFC3339(ch.EventTime), cmp.Or(ch.Principal, "an unknown principal"), ch.Detail, ch.Lead, timeRFC3339(firstDenial)),
+		note: changeNote(ch, firstDenial),
+	}
+}
+
+// stoppedAfter is what Attach adds for c, the change after which the
+// denials of a pattern stopped, the last at last.
+func stoppedAfter(c *change, last time.Time) attached {
+	ch := c.Change
+	ch.Relation = ChangeStopped
+	ch.Lead = leadText(ch.EventTime, last)
+	return attached{
+		change: ch,
+		evidence: fmt.Sprintf("denials of this pattern stopped: last seen %s, after %s at %s by %s (%s); later records show no more",
+			timeRFC3339(last), ch.EventName, timeRFC3339(ch.EventTime), cmp.Or(ch.Principal, "an unknown principal"), ch.Detail),
+	}
 }
 
 // observe notes an emitted finding, and the changes relevant to it
@@ -91,35 +132,47 @@ func (e *Engine) Attach(f *Finding) {
 		st = &patternStats{}
 	}
 	stop := e.stopped(st)
-	var before *change
+	var cause *change
 	for _, c := range e.changes.relevant(f) {
 		if !c.canCause() || f.EventTime.IsZero() || c.EventTime.After(f.EventTime) || stop != nil && c.EventID == stop.EventID {
 			continue
 		}
-		before = c // relevant is sorted oldest first
+		cause = c // relevant is sorted oldest first
 	}
-	f.Changes = slices.Clone(f.Changes)
-	f.Evidence = slices.Clone(f.Evidence)
-	if before != nil {
-		c := before.Change
-		c.Relation = ChangeBefore
-		firstDenial, ok := st.firstAfter[c.EventID]
-		if !ok {
-			firstDenial = f.EventTime // not emitted by this engine
+	var at [2]attached
+	add := at[:0]
+	if cause != nil {
+		if firstDenial, ok := st.firstAfter[cause.EventID]; ok {
+			a, ok := st.befores[cause]
+			if !ok {
+				a = before(cause, firstDenial)
+				if st.befores == nil {
+					st.befores = map[*change]attached{}
+				}
+				st.befores[cause] = a
+			}
+			add = append(add, a)
+		} else {
+			add = append(add, before(cause, f.EventTime)) // not emitted by this engine
 		}
-		c.Lead = leadText(c.EventTime, firstDenial)
-		f.Changes = append(f.Changes, c)
-		f.Cause = withChange(f.Cause, c, firstDenial)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("changed before: %s at %s by %s (%s), %s before the first denial of this pattern (%s)",
-			c.EventName, timeRFC3339(c.EventTime), cmp.Or(c.Principal, "an unknown principal"), c.Detail, c.Lead, timeRFC3339(firstDenial)))
 	}
 	if stop != nil {
-		c := stop.Change
-		c.Relation = ChangeStopped
-		c.Lead = leadText(c.EventTime, st.last)
-		f.Changes = append(f.Changes, c)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("denials of this pattern stopped: last seen %s, after %s at %s by %s (%s); later records show no more",
-			timeRFC3339(st.last), c.EventName, timeRFC3339(c.EventTime), cmp.Or(c.Principal, "an unknown principal"), c.Detail))
+		if st.stopped == nil {
+			a := stoppedAfter(stop, st.last)
+			st.stopped = &a
+		}
+		add = append(add, *st.stopped)
+	}
+	// New lists for what is added, so that a copy of the finding (the
+	// report's sample holds some twice) is not changed with it.
+	f.Changes = slices.Grow(f.Changes[:len(f.Changes):len(f.Changes)], len(add))
+	f.Evidence = slices.Grow(f.Evidence[:len(f.Evidence):len(f.Evidence)], len(add))
+	for _, a := range add {
+		f.Changes = append(f.Changes, a.change)
+		f.Evidence = append(f.Evidence, a.evidence)
+		if a.note != "" {
+			f.Cause = withChange(f.Cause, a.note)
+		}
 	}
 }
 

@@ -335,12 +335,25 @@ func TestChangeAttribution(t *testing.T) {
 					continue
 				}
 				var before, stopped string
-				for _, c := range f.Changes {
+				for i, c := range f.Changes {
+					// Each change's evidence and note are its own, however
+					// many findings of the pattern share them.
+					var line string
+					if i < len(f.Evidence) {
+						line = f.Evidence[len(f.Evidence)-len(f.Changes)+i]
+					}
 					switch c.Relation {
 					case ChangeBefore:
 						before = c.EventID
+						if !strings.HasPrefix(line, "changed before: PutBucketPolicy at "+timeRFC3339(c.EventTime)+" ") ||
+							!strings.Contains(f.Cause, " "+c.EventTime.UTC().Format("15:04")+", "+c.Lead+" before the first denial).") {
+							t.Errorf("%s: change %s: evidence %q, cause %q", f.EventID, c.EventID, line, f.Cause)
+						}
 					case ChangeStopped:
 						stopped = c.EventID
+						if !strings.HasPrefix(line, "denials of this pattern stopped: last seen ") || !strings.Contains(line, " after PutBucketPolicy at "+timeRFC3339(c.EventTime)+" ") {
+							t.Errorf("%s: change %s: evidence %q", f.EventID, c.EventID, line)
+						}
 					}
 				}
 				if before != tc.before[f.EventID] || stopped != tc.stopped {
