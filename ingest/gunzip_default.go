@@ -2,17 +2,21 @@
 
 package ingest
 
-// Gunzip names the gzip decompressor of this build, for `denytrail version`.
-const Gunzip = "klauspost/compress (pure Go)"
+import (
+	"errors"
 
-// wholePools and wholeReader hold nothing in the default build: it
-// decompresses every gzip input as it reads, with klauspost/compress.
-type (
-	wholePools  struct{}
-	wholeReader struct{}
+	"github.com/denytrail/denytrail/internal/inflate"
 )
 
-func (*wholeReader) release(*Pools) {}
+// Gunzip names the gzip decompressor of this build, for `denytrail version`.
+const Gunzip = "internal/inflate (pure Go); klauspost/compress where it may not"
 
-// startGzip sets r.in to a decompressor of r.br.
-func (r *Reader) startGzip() error { return r.streamGzip(r.br) }
+// inflater is the whole-input decompressor of this build: it accepts only
+// what klauspost/compress accepts.
+type inflater = inflate.Decompressor
+
+// newInflater returns a decompressor.
+func newInflater() *inflater { return new(inflate.Decompressor) }
+
+// shortBuffer reports whether err says the output did not fit.
+func shortBuffer(err error) bool { return errors.Is(err, inflate.ErrShortBuffer) }

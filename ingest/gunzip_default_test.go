@@ -2,6 +2,19 @@
 
 package ingest
 
-// wholeHeld is what a Reader of the libdeflate build may hold beyond the
-// default build's: nothing here.
-const wholeHeld = 0
+import (
+	"fmt"
+	"testing"
+)
+
+// TestWholeNoDifference: a block declaring 31 or 32 distance codes, which
+// libdeflate takes (TestWholeDifference), is refused by internal/inflate as
+// by klauspost/compress, so the Reader streams it and reports it corrupt.
+func TestWholeNoDifference(t *testing.T) {
+	for _, n := range []int{30, 31, 32} {
+		res, whole := bothPaths(t, fmt.Sprintf("%d distance codes", n), bytesSrc(declaring(n)), wholeBudget{}, ReaderOptions{})
+		if ok := n == 30; whole != ok || (res.Err == nil) != ok {
+			t.Errorf("%d distance codes: read whole %v, Err() %v", n, whole, res.Err)
+		}
+	}
+}

@@ -1,0 +1,630 @@
+// Package inflate decompresses a gzip member (RFC 1952, deflate RFC 1951)
+// held whole in memory into a buffer, in pure Go, about twice as fast here
+// as klauspost/compress's streaming reader, which reads its input a byte at
+// a time and its output through a window. It is the default build's
+// counterpart of internal/libdeflate and follows libdeflate's design: a
+// 64-bit bit buffer refilled a word at a time, decode tables whose entries
+// carry a length's or distance's base and extra bits so that one lookup
+// and one shift decode them, and match copies a word at a time wherever the
+// output has room to spare.
+//
+// It accepts only what klauspost/compress accepts: the same header rules,
+// complete Huffman codes (or zlib's single one-bit code), at most 286
+// length and 30 distance codes, no symbol 286, 287, 30 or 31, no distance
+// reaching before the member's first byte, and a trailer whose CRC-32 and
+// size match. Anything else is an error, and a caller that must report
+// klauspost/compress's exact error and position streams the input through
+// it instead.
+package inflate
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math/bits"
+)
+
+var (
+	// ErrShortBuffer is the error of a member that does not fit out.
+	ErrShortBuffer = errors.New("inflate: output buffer too small")
+	// ErrBadData is the error of input that is not one valid gzip member.
+	ErrBadData = errors.New("inflate: invalid gzip data")
+)
+
+// Table sizes. litBits and distBits are the bits the primary tables index
+// by (libdeflate's choice); longer codes go on in subtables. The bounds are
+// zlib's "enough" for complete codes of those symbol counts and a 15-bit
+// longest code; build checks them anyway.
+const (
+	litBits    = 11
+	distBits   = 8
+	preBits    = 7
+	litEnough  = 2342
+	distEnough = 402
+)
+
+// Entry layout: bits 0-4 the bits to consume (codeword and extra bits),
+// bits 8-11 the codeword's own bits (the extra bits follow them), bits
+// 16-31 the value: a literal byte, a length or distance base, or a
+// subtable's start. For a subtable pointer, bits 0-4 are the primary
+// table's bits and bits 8-11 the subtable's.
+const (
+	fLiteral  = 1 << 15
+	fSubtable = 1 << 14
+	fEOB      = 1 << 13
+	fInvalid  = 1 << 12
+)
+
+// Decompressor holds the decode tables. Its zero value is ready to use; it
+// is not safe for concurrent use.
+type Decompressor struct {
+	lit  [litEnough]uint32
+	dist [distEnough]uint32
+	pre  [1 << preBits]uint32
+	lens [286 + 30]uint8
+}
+
+var (
+	lengthBase  = [29]uint16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase    = [30]uint16{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtra   = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	preOrder    = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
+
+// kind says what a table decodes, and so what its entries hold.
+type kind int
+
+const (
+	kindPre kind = iota
+	kindLit
+	kindDist
+)
+
+// entry returns the table entry of symbol s of kind k, whose codeword (or,
+// in a subtable, what is left of it) is n bits long.
+func entry(k kind, s int, n uint32) uint32 {
+	switch k {
+	case kindPre:
+		return uint32(s)<<16 | n<<8 | n
+	case kindLit:
+		switch {
+		case s < 256:
+			return uint32(s)<<16 | fLiteral | n<<8 | n
+		case s == 256:
+			return fEOB | n<<8 | n
+		case s < 286:
+			return uint32(lengthBase[s-257])<<16 | n<<8 | (n + uint32(lengthExtra[s-257]))
+		}
+	case kindDist:
+		if s < 30 {
+			return uint32(distBase[s])<<16 | n<<8 | (n + uint32(distExtra[s]))
+		}
+	}
+	return fInvalid | n<<8 | n
+}
+
+// build fills table t (primary bits pb) for the code lengths lens of kind
+// k. It reports false for an over-subscribed or incomplete code, except an
+// empty one or a single one-bit code (zlib's and klauspost/compress's
+// exceptions), whose unused codewords decode as invalid.
+func build(t []uint32, pb uint, lens []uint8, k kind) bool {
+	var count [16]int
+	for _, n := range lens {
+		count[n]++
+	}
+	count[0] = 0
+	maxLen := 0
+	for n := 15; n > 0; n-- {
+		if count[n] != 0 {
+			maxLen = n
+			break
+		}
+	}
+	var next [16]int
+	code := 0
+	for n := 1; n <= 15; n++ {
+		code = (code + count[n-1]) << 1
+		next[n] = code
+	}
+	// The Kraft sum, in units of the longest code.
+	sum := 0
+	for n := 1; n <= maxLen; n++ {
+		sum += count[n] << (maxLen - n)
+	}
+	if maxLen != 0 && sum != 1<<maxLen && !(sum == 1 && maxLen == 1) {
+		return false
+	}
+	primary := t[:1<<pb]
+	inv := uint32(fInvalid)
+	for i := range primary {
+		primary[i] = inv
+	}
+	if maxLen == 0 {
+		return true
+	}
+	// Subtables: for every primary slot that longer codes share, as many
+	// bits as the longest of them needs beyond pb.
+	var sub [1 << litBits]uint8
+	long := maxLen > int(pb)
+	if long {
+		c := next
+		for _, n := range lens {
+			if int(n) > int(pb) {
+				rev := reverse(c[n], n)
+				c[n]++
+				p := rev & (1<<pb - 1)
+				sub[p] = max(sub[p], n-uint8(pb))
+			} else if n != 0 {
+				c[n]++
+			}
+		}
+	}
+	var start [1 << litBits]uint32
+	end := uint32(1) << pb
+	if long {
+		for p := range primary {
+			if sub[p] != 0 {
+				size := uint32(1) << sub[p]
+				if int(end+size) > len(t) {
+					return false
+				}
+				start[p] = end
+				primary[p] = end<<16 | fSubtable | uint32(sub[p])<<8 | uint32(pb)
+				for i := end; i < end+size; i++ {
+					t[i] = inv
+				}
+				end += size
+			}
+		}
+	}
+	for s, n := range lens {
+		if n == 0 {
+			continue
+		}
+		rev := reverse(next[n], n)
+		next[n]++
+		if uint(n) <= pb {
+			e := entry(k, s, uint32(n))
+			for j := rev; j < 1<<pb; j += 1 << n {
+				primary[j] = e
+			}
+			continue
+		}
+		p := rev & (1<<pb - 1)
+		rest := n - uint8(pb)
+		e := entry(k, s, uint32(rest))
+		st := t[start[p] : start[p]+1<<sub[p]]
+		for j := rev >> pb; j < uint32(len(st)); j += 1 << rest {
+			st[j] = e
+		}
+	}
+	return true
+}
+
+// reverse returns the n-bit code c with its bits reversed: deflate sends
+// codes from their most significant bit, the bit buffer holds the first
+// bit lowest.
+func reverse(c int, n uint8) uint32 {
+	return uint32(bits.Reverse16(uint16(c)) >> (16 - n))
+}
+
+// Gunzip decompresses the gzip member at the start of in into out, checking
+// its CRC-32 and size. It returns how many bytes of in the member took,
+// header and trailer included, and how many of out it filled; the error is
+// ErrShortBuffer if the member holds more than len(out) bytes, ErrBadData
+// if in does not start with one valid member.
+func (d *Decompressor) Gunzip(in, out []byte) (inN, outN int, err error) {
+	start, ok := header(in)
+	if !ok {
+		return 0, 0, ErrBadData
+	}
+	end, outN, err := d.inflate(in, start, out)
+	if err != nil {
+		return 0, 0, err
+	}
+	if end+8 > len(in) {
+		return 0, 0, ErrBadData
+	}
+	crc := binary.LittleEndian.Uint32(in[end:])
+	size := binary.LittleEndian.Uint32(in[end+4:])
+	if crc != crc32.ChecksumIEEE(out[:outN]) || size != uint32(outN) {
+		return 0, 0, ErrBadData
+	}
+	return end + 8, outN, nil
+}
+
+// header returns where the deflate stream of the gzip member at the start
+// of in begins, if its header is one klauspost/compress accepts without a
+// header CRC (FHCRC, which this package leaves to it).
+func header(in []byte) (int, bool) {
+	const fhcrc, fextra, fname, fcomment = 1 << 1, 1 << 2, 1 << 3, 1 << 4
+	if len(in) < 10 || in[0] != 0x1f || in[1] != 0x8b || in[2] != 8 {
+		return 0, false
+	}
+	flg := in[3]
+	if flg&fhcrc != 0 || flg>>5 != 0 {
+		return 0, false
+	}
+	i := 10
+	if flg&fextra != 0 {
+		if len(in) < i+2 {
+			return 0, false
+		}
+		i += 2 + int(binary.LittleEndian.Uint16(in[i:]))
+		if i > len(in) {
+			return 0, false
+		}
+	}
+	for _, f := range [...]byte{fname, fcomment} {
+		if flg&f != 0 {
+			n := bytes.IndexByte(in[i:], 0)
+			if n < 0 || n > 511 {
+				return 0, false
+			}
+			i += n + 1
+		}
+	}
+	return i, true
+}
+
+// inflate decompresses the deflate stream at in[ip:] into out. It returns
+// where the stream ends in in (the byte after its last) and how many bytes
+// it wrote.
+func (d *Decompressor) inflate(in []byte, ip int, out []byte) (end, op int, err error) {
+	var (
+		bb   uint64 // bit buffer: the next bits of in, first bit lowest
+		nb   uint   // how many bits of bb are valid
+		over int    // zero bytes refill added past the end of in
+	)
+	// slowFill tops bb up to at least 57 bits a byte at a time, with zeros
+	// past the end of in (counted, so that consuming them is an error).
+	slowFill := func() {
+		for nb <= 56 {
+			if ip < len(in) {
+				bb |= uint64(in[ip]) << nb
+				ip++
+			} else {
+				over++
+			}
+			nb += 8
+		}
+	}
+	lit, dist := d.lit[:], d.dist[:]
+	for final := false; !final; {
+		slowFill()
+		final = bb&1 != 0
+		btype := (bb >> 1) & 3
+		bb >>= 3
+		nb -= 3
+		switch btype {
+		case 0: // stored
+			bb >>= nb & 7
+			nb -= nb & 7
+			pos := ip - int(nb/8)
+			if over > int(nb/8) {
+				return 0, 0, ErrBadData
+			}
+			pos += over
+			bb, nb, over = 0, 0, 0
+			if pos+4 > len(in) {
+				return 0, 0, ErrBadData
+			}
+			n := int(binary.LittleEndian.Uint16(in[pos:]))
+			if uint16(n) != ^binary.LittleEndian.Uint16(in[pos+2:]) {
+				return 0, 0, ErrBadData
+			}
+			pos += 4
+			if pos+n > len(in) {
+				return 0, 0, ErrBadData
+			}
+			if op+n > len(out) {
+				return 0, 0, ErrShortBuffer
+			}
+			copy(out[op:], in[pos:pos+n])
+			op += n
+			ip = pos + n
+			continue
+		case 1: // fixed Huffman codes
+			var fl [288]uint8
+			for i := range fl {
+				switch {
+				case i < 144:
+					fl[i] = 8
+				case i < 256:
+					fl[i] = 9
+				case i < 280:
+					fl[i] = 7
+				default:
+					fl[i] = 8
+				}
+			}
+			var fd [32]uint8
+			for i := range fd {
+				fd[i] = 5
+			}
+			build(lit, litBits, fl[:], kindLit)
+			build(dist, distBits, fd[:], kindDist)
+		case 2: // dynamic Huffman codes
+			if err := d.readTables(in, &ip, &bb, &nb, &over); err != nil {
+				return 0, 0, err
+			}
+		default:
+			return 0, 0, ErrBadData
+		}
+		var e error
+		ip, op, bb, nb, over, e = d.block(in, ip, out, op, bb, nb, over)
+		if e != nil {
+			return 0, 0, e
+		}
+	}
+	// The stream ends at the byte holding its last bit.
+	nb -= nb & 7
+	if over > int(nb/8) {
+		return 0, 0, ErrBadData
+	}
+	return ip + over - int(nb/8), op, nil
+}
+
+// readTables reads a dynamic block's code lengths and builds its tables.
+func (d *Decompressor) readTables(in []byte, ipp *int, bbp *uint64, nbp *uint, overp *int) error {
+	ip, bb, nb, over := *ipp, *bbp, *nbp, *overp
+	fill := func() {
+		for nb <= 56 {
+			if ip < len(in) {
+				bb |= uint64(in[ip]) << nb
+				ip++
+			} else {
+				over++
+			}
+			nb += 8
+		}
+	}
+	fill()
+	nlit := int(bb&31) + 257
+	ndist := int(bb>>5&31) + 1
+	npre := int(bb>>10&15) + 4
+	bb >>= 14
+	nb -= 14
+	if nlit > 286 || ndist > 30 {
+		return ErrBadData
+	}
+	var pl [19]uint8
+	for i := range npre {
+		if nb < 3 {
+			fill()
+		}
+		pl[preOrder[i]] = uint8(bb & 7)
+		bb >>= 3
+		nb -= 3
+	}
+	if !build(d.pre[:], preBits, pl[:], kindPre) {
+		return ErrBadData
+	}
+	lens := d.lens[:nlit+ndist]
+	for i := 0; i < len(lens); {
+		if nb < 14 { // a 7-bit codeword and 7 extra bits
+			fill()
+		}
+		e := d.pre[bb&(1<<preBits-1)]
+		if e&fInvalid != 0 {
+			return ErrBadData
+		}
+		bb >>= e & 31
+		nb -= uint(e & 31)
+		sym := e >> 16
+		if sym < 16 {
+			lens[i] = uint8(sym)
+			i++
+			continue
+		}
+		var rep int
+		var v uint8
+		switch sym {
+		case 16:
+			if i == 0 {
+				return ErrBadData
+			}
+			v = lens[i-1]
+			rep = 3 + int(bb&3)
+			bb >>= 2
+			nb -= 2
+		case 17:
+			rep = 3 + int(bb&7)
+			bb >>= 3
+			nb -= 3
+		default:
+			rep = 11 + int(bb&127)
+			bb >>= 7
+			nb -= 7
+		}
+		if i+rep > len(lens) {
+			return ErrBadData
+		}
+		for range rep {
+			lens[i] = v
+			i++
+		}
+	}
+	if !build(d.lit[:], litBits, lens[:nlit], kindLit) || !build(d.dist[:], distBits, lens[nlit:], kindDist) {
+		return ErrBadData
+	}
+	if over > int(nb/8) {
+		return ErrBadData
+	}
+	*ipp, *bbp, *nbp, *overp = ip, bb, nb, over
+	return nil
+}
+
+// block decodes one block's symbols with the tables in d, from the bit
+// state given, into out from op, up to its end-of-block code.
+func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, nb uint, over int) (int, int, uint64, uint, int, error) {
+	lit, dist := &d.lit, &d.dist
+	const litMask, distMask = 1<<litBits - 1, 1<<distBits - 1
+	// The fast loop: while in has a word to load for each of two refills and
+	// out room for two literals and a match plus a word's overrun.
+	for ip+16 <= len(in) && op+2+258+8 <= len(out) {
+		bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
+		ip += int(63-nb) >> 3
+		nb |= 56
+		e := lit[bb&litMask]
+		if e&fSubtable != 0 {
+			bb >>= litBits
+			nb -= litBits
+			e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+		}
+		if e&fLiteral != 0 {
+			bb >>= e & 31
+			nb -= uint(e & 31)
+			out[op] = byte(e >> 16)
+			op++
+			e = lit[bb&litMask]
+			if e&fSubtable != 0 {
+				bb >>= litBits
+				nb -= litBits
+				e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+			}
+			if e&fLiteral != 0 {
+				bb >>= e & 31
+				nb -= uint(e & 31)
+				out[op] = byte(e >> 16)
+				op++
+				continue
+			}
+		}
+		if e&(fEOB|fInvalid) != 0 {
+			if e&fInvalid != 0 {
+				return 0, 0, 0, 0, 0, ErrBadData
+			}
+			bb >>= e & 31
+			nb -= uint(e & 31)
+			return ip, op, bb, nb, over, nil
+		}
+		// A length: its base, then its extra bits after the codeword.
+		total := e & 31
+		length := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
+		bb >>= total
+		nb -= uint(total)
+		if nb < 28 {
+			bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
+			ip += int(63-nb) >> 3
+			nb |= 56
+		}
+		e = dist[bb&distMask]
+		if e&fSubtable != 0 {
+			bb >>= distBits
+			nb -= distBits
+			e = dist[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+		}
+		if e&fInvalid != 0 {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		total = e & 31
+		dst := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
+		bb >>= total
+		nb -= uint(total)
+		if dst > op {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		src := op - dst
+		switch {
+		case dst >= 8:
+			for n := 0; n < length; n += 8 {
+				binary.LittleEndian.PutUint64(out[op+n:], binary.LittleEndian.Uint64(out[src+n:]))
+			}
+		case dst == 1:
+			v := 0x0101010101010101 * uint64(out[src])
+			for n := 0; n < length; n += 8 {
+				binary.LittleEndian.PutUint64(out[op+n:], v)
+			}
+		default:
+			for n := range length {
+				out[op+n] = out[src+n]
+			}
+		}
+		op += length
+	}
+	// The careful loop, for the last bytes of in or of out.
+	for {
+		for nb <= 56 {
+			if ip < len(in) {
+				bb |= uint64(in[ip]) << nb
+				ip++
+			} else {
+				over++
+			}
+			nb += 8
+		}
+		if over > int(nb/8) {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		e := lit[bb&litMask]
+		if e&fSubtable != 0 {
+			bb >>= litBits
+			nb -= litBits
+			e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+		}
+		total := e & 31
+		if e&fInvalid != 0 {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		if e&fLiteral != 0 {
+			bb >>= total
+			nb -= uint(total)
+			if op >= len(out) {
+				return 0, 0, 0, 0, 0, ErrShortBuffer
+			}
+			out[op] = byte(e >> 16)
+			op++
+			continue
+		}
+		if e&fEOB != 0 {
+			bb >>= total
+			nb -= uint(total)
+			if over > int(nb/8) {
+				return 0, 0, 0, 0, 0, ErrBadData
+			}
+			return ip, op, bb, nb, over, nil
+		}
+		length := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
+		bb >>= total
+		nb -= uint(total)
+		for nb <= 56 {
+			if ip < len(in) {
+				bb |= uint64(in[ip]) << nb
+				ip++
+			} else {
+				over++
+			}
+			nb += 8
+		}
+		e = dist[bb&distMask]
+		if e&fSubtable != 0 {
+			bb >>= distBits
+			nb -= distBits
+			e = dist[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+		}
+		if e&fInvalid != 0 {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		total = e & 31
+		dst := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
+		bb >>= total
+		nb -= uint(total)
+		if over > int(nb/8) {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		if dst > op {
+			return 0, 0, 0, 0, 0, ErrBadData
+		}
+		if op+length > len(out) {
+			return 0, 0, 0, 0, 0, ErrShortBuffer
+		}
+		src := op - dst
+		for n := range length {
+			out[op+n] = out[src+n]
+		}
+		op += length
+	}
+}
