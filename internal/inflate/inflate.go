@@ -462,56 +462,79 @@ func (d *Decompressor) readTables(in []byte, ipp *int, bbp *uint64, nbp *uint, o
 func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, nb uint, over int) (int, int, uint64, uint, int, error) {
 	lit, dist := &d.lit, &d.dist
 	const litMask, distMask = 1<<litBits - 1, 1<<distBits - 1
-	// The fast loop: while in has a word to load for each of two refills and
-	// out room for two literals and a match plus a word's overrun.
-	for ip+16 <= len(in) && op+2+258+8 <= len(out) {
+	// The fast loop, while in has a word to load for each of two refills
+	// and out room for a literal and a match with a word's overrun. At its
+	// top bb holds at least 56 bits and e is the table entry they start
+	// with, looked up before the last refill, as libdeflate does: each
+	// entry's lookup overlaps the work before it. An entry's bits (its
+	// codeword and extra bits) are consumed before its kind is known; the
+	// extra bits are then read from sb, the bits before.
+	if ip+16 <= len(in) {
 		bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
 		ip += int(63-nb) >> 3
 		nb |= 56
-		e := lit[bb&litMask]
-		if e&fSubtable != 0 {
-			bb >>= litBits
-			nb -= litBits
-			e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
-		}
+	}
+	e := lit[bb&litMask]
+	for ip+16 <= len(in) && op+272 <= len(out) {
+		sb := bb
+		bb >>= e & 31
+		nb -= uint(e & 31)
 		if e&fLiteral != 0 {
+			// A second entry on the same bits (each takes at most 20).
+			c := byte(e >> 16)
+			e = lit[bb&litMask]
+			sb = bb
 			bb >>= e & 31
 			nb -= uint(e & 31)
-			out[op] = byte(e >> 16)
+			out[op] = c
 			op++
-			e = lit[bb&litMask]
-			if e&fSubtable != 0 {
-				bb >>= litBits
-				nb -= litBits
-				e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
-			}
 			if e&fLiteral != 0 {
-				bb >>= e & 31
-				nb -= uint(e & 31)
-				out[op] = byte(e >> 16)
+				c := byte(e >> 16)
+				e = lit[bb&litMask]
+				bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
+				ip += int(63-nb) >> 3
+				nb |= 56
+				out[op] = c
 				op++
 				continue
 			}
 		}
-		if e&(fEOB|fInvalid) != 0 {
-			if e&fInvalid != 0 {
-				return 0, 0, 0, 0, 0, ErrBadData
+		if e&(fSubtable|fEOB|fInvalid) != 0 {
+			if e&fSubtable == 0 {
+				if e&fInvalid != 0 {
+					return 0, 0, 0, 0, 0, ErrBadData
+				}
+				return ip, op, bb, nb, over, nil
 			}
+			e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+			sb = bb
 			bb >>= e & 31
 			nb -= uint(e & 31)
-			return ip, op, bb, nb, over, nil
+			if e&fLiteral != 0 {
+				c := byte(e >> 16)
+				e = lit[bb&litMask]
+				bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
+				ip += int(63-nb) >> 3
+				nb |= 56
+				out[op] = c
+				op++
+				continue
+			}
+			if e&(fEOB|fInvalid) != 0 {
+				if e&fInvalid != 0 {
+					return 0, 0, 0, 0, 0, ErrBadData
+				}
+				return ip, op, bb, nb, over, nil
+			}
 		}
-		// A length: its base, then its extra bits after the codeword.
-		total := e & 31
-		length := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
-		bb >>= total
-		nb -= uint(total)
-		if nb < 28 {
+		// A length: its base, and its extra bits after the codeword.
+		length := int(e>>16) + int((sb&(1<<(e&31)-1))>>(e>>8&15))
+		e = dist[bb&distMask]
+		if nb < 28 { // a distance's codeword and extra bits
 			bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
 			ip += int(63-nb) >> 3
 			nb |= 56
 		}
-		e = dist[bb&distMask]
 		if e&fSubtable != 0 {
 			bb >>= distBits
 			nb -= distBits
@@ -520,17 +543,27 @@ func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, n
 		if e&fInvalid != 0 {
 			return 0, 0, 0, 0, 0, ErrBadData
 		}
-		total = e & 31
-		dst := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
-		bb >>= total
-		nb -= uint(total)
+		sb = bb
+		bb >>= e & 31
+		nb -= uint(e & 31)
+		dst := int(e>>16) + int((sb&(1<<(e&31)-1))>>(e>>8&15))
 		if dst > op {
 			return 0, 0, 0, 0, 0, ErrBadData
 		}
+		bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
+		ip += int(63-nb) >> 3
+		nb |= 56
+		e = lit[bb&litMask]
+		// The copy, a word at a time where the distance allows, into the
+		// room out has past the match.
 		src := op - dst
 		switch {
+		case length > 32 && dst >= length:
+			copy(out[op:op+length], out[src:src+length])
 		case dst >= 8:
-			for n := 0; n < length; n += 8 {
+			binary.LittleEndian.PutUint64(out[op:], binary.LittleEndian.Uint64(out[src:]))
+			binary.LittleEndian.PutUint64(out[op+8:], binary.LittleEndian.Uint64(out[src+8:]))
+			for n := 16; n < length; n += 8 {
 				binary.LittleEndian.PutUint64(out[op+n:], binary.LittleEndian.Uint64(out[src+n:]))
 			}
 		case dst == 1:

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -299,26 +302,58 @@ func FuzzInflate(f *testing.F) {
 
 // BenchmarkGunzip compares the decoder with klauspost/compress's streaming
 // reader (as the Reader and bench/floor use it, through a 256 KiB buffer)
-// on log-like text at the levels that matter: synth's and most writers'.
+// on log-like text at the levels that matter (synth's and most writers'),
+// and on the first 20 log files of bench/run.sh's archive where it is.
 func BenchmarkGunzip(b *testing.B) {
 	data := corpora()["log"]
 	for _, level := range []int{flate.BestSpeed, flate.DefaultCompression} {
 		z := gz(b, data, level)
-		b.Run(fmt.Sprintf("inflate/level%d", level), func(b *testing.B) {
-			var d Decompressor
-			out := make([]byte, len(data))
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
+		benchBoth(b, fmt.Sprintf("level%d", level), [][]byte{z}, int64(len(data)))
+	}
+	var files [][]byte
+	var plain int64
+	archives, _ := filepath.Glob("../../bench/out/archive-*")
+	if len(archives) > 0 {
+		filepath.WalkDir(archives[0], func(p string, e fs.DirEntry, err error) error {
+			if err != nil || len(files) == 20 || !strings.Contains(p, "_CloudTrail_") {
+				return err
+			}
+			z, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			data, err := klauspost(z)
+			if err != nil {
+				return err
+			}
+			files, plain = append(files, z), plain+int64(len(data))
+			return nil
+		})
+	}
+	if len(files) > 0 {
+		benchBoth(b, "archive", files, plain)
+	}
+}
+
+func benchBoth(b *testing.B, name string, files [][]byte, plain int64) {
+	b.Run("inflate/"+name, func(b *testing.B) {
+		var d Decompressor
+		out := make([]byte, 32<<20)
+		b.SetBytes(plain)
+		for b.Loop() {
+			for _, z := range files {
 				if _, _, err := d.Gunzip(z, out); err != nil {
 					b.Fatal(err)
 				}
 			}
-		})
-		b.Run(fmt.Sprintf("klauspost/level%d", level), func(b *testing.B) {
-			zr := new(gzip.Reader)
-			buf := make([]byte, 256<<10)
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
+		}
+	})
+	b.Run("klauspost/"+name, func(b *testing.B) {
+		zr := new(gzip.Reader)
+		buf := make([]byte, 256<<10)
+		b.SetBytes(plain)
+		for b.Loop() {
+			for _, z := range files {
 				zr.Reset(bytes.NewReader(z))
 				for {
 					_, err := zr.Read(buf)
@@ -330,6 +365,6 @@ func BenchmarkGunzip(b *testing.B) {
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
