@@ -63,6 +63,8 @@ type Decompressor struct {
 	dist [distEnough]uint32
 	pre  [1 << preBits]uint32
 	lens [286 + 30]uint8
+
+	fixed bool // lit and dist hold the fixed codes
 }
 
 var (
@@ -269,150 +271,147 @@ func header(in []byte) (int, bool) {
 	return i, true
 }
 
+// bitReader reads a deflate stream's bits: bb holds the next nb of them,
+// first bit lowest, and its bits above nb are the stream's next bits or
+// zero, so that a refill may OR a word over them. Past the end of in it
+// adds zero bytes, counted in over: consuming one is an error (checked by
+// overread).
+type bitReader struct {
+	in   []byte
+	ip   int // the next byte of in to load
+	bb   uint64
+	nb   uint
+	over int
+}
+
+// fill tops bb up to at least 57 bits, a byte at a time.
+func (br *bitReader) fill() {
+	for br.nb <= 56 {
+		if br.ip < len(br.in) {
+			br.bb |= uint64(br.in[br.ip]) << br.nb
+			br.ip++
+		} else {
+			br.over++
+		}
+		br.nb += 8
+	}
+}
+
+// bits consumes and returns the next n bits (n <= 32).
+func (br *bitReader) bits(n uint) uint64 {
+	if br.nb < n {
+		br.fill()
+	}
+	v := br.bb & (1<<n - 1)
+	br.bb >>= n
+	br.nb -= n
+	return v
+}
+
+// overread reports whether a bit past the end of in was consumed.
+func (br *bitReader) overread() bool { return br.over*8 > int(br.nb) }
+
+// align drops the bits up to the next byte boundary and returns the offset
+// in in of that byte.
+func (br *bitReader) align() int {
+	br.bb >>= br.nb & 7
+	br.nb -= br.nb & 7
+	return br.ip + br.over - int(br.nb/8)
+}
+
+// fixedLit and fixedDist are the code lengths of the fixed Huffman codes.
+var fixedLit, fixedDist = func() (l [288]uint8, d [32]uint8) {
+	for i := range l {
+		l[i] = [...]uint8{8, 9, 7, 8}[btoi(i >= 144)+btoi(i >= 256)+btoi(i >= 280)]
+	}
+	for i := range d {
+		d[i] = 5
+	}
+	return l, d
+}()
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // inflate decompresses the deflate stream at in[ip:] into out. It returns
 // where the stream ends in in (the byte after its last) and how many bytes
 // it wrote.
 func (d *Decompressor) inflate(in []byte, ip int, out []byte) (end, op int, err error) {
-	var (
-		bb   uint64 // bit buffer: the next bits of in, first bit lowest
-		nb   uint   // how many bits of bb are valid
-		over int    // zero bytes refill added past the end of in
-	)
-	// slowFill tops bb up to at least 57 bits a byte at a time, with zeros
-	// past the end of in (counted, so that consuming them is an error).
-	slowFill := func() {
-		for nb <= 56 {
-			if ip < len(in) {
-				bb |= uint64(in[ip]) << nb
-				ip++
-			} else {
-				over++
-			}
-			nb += 8
-		}
-	}
-	lit, dist := d.lit[:], d.dist[:]
+	br := &bitReader{in: in, ip: ip}
 	for final := false; !final; {
-		slowFill()
-		final = bb&1 != 0
-		btype := (bb >> 1) & 3
-		bb >>= 3
-		nb -= 3
-		switch btype {
+		final = br.bits(1) == 1
+		switch br.bits(2) {
 		case 0: // stored
-			bb >>= nb & 7
-			nb -= nb & 7
-			pos := ip - int(nb/8)
-			if over > int(nb/8) {
+			pos := br.align()
+			if br.overread() || pos+4 > len(in) {
 				return 0, 0, ErrBadData
 			}
-			pos += over
-			bb, nb, over = 0, 0, 0
-			if pos+4 > len(in) {
-				return 0, 0, ErrBadData
-			}
+			*br = bitReader{in: in}
 			n := int(binary.LittleEndian.Uint16(in[pos:]))
-			if uint16(n) != ^binary.LittleEndian.Uint16(in[pos+2:]) {
-				return 0, 0, ErrBadData
-			}
-			pos += 4
-			if pos+n > len(in) {
+			if uint16(n) != ^binary.LittleEndian.Uint16(in[pos+2:]) || pos+4+n > len(in) {
 				return 0, 0, ErrBadData
 			}
 			if op+n > len(out) {
 				return 0, 0, ErrShortBuffer
 			}
-			copy(out[op:], in[pos:pos+n])
-			op += n
-			ip = pos + n
+			op += copy(out[op:], in[pos+4:pos+4+n])
+			br.ip = pos + 4 + n
 			continue
 		case 1: // fixed Huffman codes
-			var fl [288]uint8
-			for i := range fl {
-				switch {
-				case i < 144:
-					fl[i] = 8
-				case i < 256:
-					fl[i] = 9
-				case i < 280:
-					fl[i] = 7
-				default:
-					fl[i] = 8
-				}
+			if !d.fixed {
+				build(d.lit[:], litBits, fixedLit[:], kindLit)
+				build(d.dist[:], distBits, fixedDist[:], kindDist)
+				d.fixed = true
 			}
-			var fd [32]uint8
-			for i := range fd {
-				fd[i] = 5
-			}
-			build(lit, litBits, fl[:], kindLit)
-			build(dist, distBits, fd[:], kindDist)
 		case 2: // dynamic Huffman codes
-			if err := d.readTables(in, &ip, &bb, &nb, &over); err != nil {
+			d.fixed = false
+			if err := d.readTables(br); err != nil {
 				return 0, 0, err
 			}
 		default:
 			return 0, 0, ErrBadData
 		}
-		var e error
-		ip, op, bb, nb, over, e = d.block(in, ip, out, op, bb, nb, over)
-		if e != nil {
-			return 0, 0, e
+		if op, err = d.block(br, out, op); err != nil {
+			return 0, 0, err
 		}
 	}
 	// The stream ends at the byte holding its last bit.
-	nb -= nb & 7
-	if over > int(nb/8) {
+	end = br.align()
+	if br.overread() {
 		return 0, 0, ErrBadData
 	}
-	return ip + over - int(nb/8), op, nil
+	return end, op, nil
 }
 
 // readTables reads a dynamic block's code lengths and builds its tables.
-func (d *Decompressor) readTables(in []byte, ipp *int, bbp *uint64, nbp *uint, overp *int) error {
-	ip, bb, nb, over := *ipp, *bbp, *nbp, *overp
-	fill := func() {
-		for nb <= 56 {
-			if ip < len(in) {
-				bb |= uint64(in[ip]) << nb
-				ip++
-			} else {
-				over++
-			}
-			nb += 8
-		}
-	}
-	fill()
-	nlit := int(bb&31) + 257
-	ndist := int(bb>>5&31) + 1
-	npre := int(bb>>10&15) + 4
-	bb >>= 14
-	nb -= 14
+func (d *Decompressor) readTables(br *bitReader) error {
+	nlit := int(br.bits(5)) + 257
+	ndist := int(br.bits(5)) + 1
+	npre := int(br.bits(4)) + 4
 	if nlit > 286 || ndist > 30 {
 		return ErrBadData
 	}
 	var pl [19]uint8
 	for i := range npre {
-		if nb < 3 {
-			fill()
-		}
-		pl[preOrder[i]] = uint8(bb & 7)
-		bb >>= 3
-		nb -= 3
+		pl[preOrder[i]] = uint8(br.bits(3))
 	}
 	if !build(d.pre[:], preBits, pl[:], kindPre) {
 		return ErrBadData
 	}
 	lens := d.lens[:nlit+ndist]
 	for i := 0; i < len(lens); {
-		if nb < 14 { // a 7-bit codeword and 7 extra bits
-			fill()
+		if br.nb < 14 { // a 7-bit codeword and 7 extra bits
+			br.fill()
 		}
-		e := d.pre[bb&(1<<preBits-1)]
+		e := d.pre[br.bb&(1<<preBits-1)]
 		if e&fInvalid != 0 {
 			return ErrBadData
 		}
-		bb >>= e & 31
-		nb -= uint(e & 31)
+		br.bits(uint(e & 31))
 		sym := e >> 16
 		if sym < 16 {
 			lens[i] = uint8(sym)
@@ -427,17 +426,11 @@ func (d *Decompressor) readTables(in []byte, ipp *int, bbp *uint64, nbp *uint, o
 				return ErrBadData
 			}
 			v = lens[i-1]
-			rep = 3 + int(bb&3)
-			bb >>= 2
-			nb -= 2
+			rep = 3 + int(br.bits(2))
 		case 17:
-			rep = 3 + int(bb&7)
-			bb >>= 3
-			nb -= 3
+			rep = 3 + int(br.bits(3))
 		default:
-			rep = 11 + int(bb&127)
-			bb >>= 7
-			nb -= 7
+			rep = 11 + int(br.bits(7))
 		}
 		if i+rep > len(lens) {
 			return ErrBadData
@@ -450,16 +443,16 @@ func (d *Decompressor) readTables(in []byte, ipp *int, bbp *uint64, nbp *uint, o
 	if !build(d.lit[:], litBits, lens[:nlit], kindLit) || !build(d.dist[:], distBits, lens[nlit:], kindDist) {
 		return ErrBadData
 	}
-	if over > int(nb/8) {
+	if br.overread() {
 		return ErrBadData
 	}
-	*ipp, *bbp, *nbp, *overp = ip, bb, nb, over
 	return nil
 }
 
-// block decodes one block's symbols with the tables in d, from the bit
-// state given, into out from op, up to its end-of-block code.
-func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, nb uint, over int) (int, int, uint64, uint, int, error) {
+// block decodes one block's symbols with the tables in d into out from op,
+// up to its end-of-block code, and returns where its output ends.
+func (d *Decompressor) block(br *bitReader, out []byte, op int) (int, error) {
+	in, ip, bb, nb := br.in, br.ip, br.bb, br.nb
 	lit, dist := &d.lit, &d.dist
 	const litMask, distMask = 1<<litBits - 1, 1<<distBits - 1
 	// The fast loop, while in has a word to load for each of two refills
@@ -502,9 +495,10 @@ func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, n
 		if e&(fSubtable|fEOB|fInvalid) != 0 {
 			if e&fSubtable == 0 {
 				if e&fInvalid != 0 {
-					return 0, 0, 0, 0, 0, ErrBadData
+					return 0, ErrBadData
 				}
-				return ip, op, bb, nb, over, nil
+				br.ip, br.bb, br.nb = ip, bb, nb
+				return op, nil
 			}
 			e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
 			sb = bb
@@ -522,9 +516,10 @@ func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, n
 			}
 			if e&(fEOB|fInvalid) != 0 {
 				if e&fInvalid != 0 {
-					return 0, 0, 0, 0, 0, ErrBadData
+					return 0, ErrBadData
 				}
-				return ip, op, bb, nb, over, nil
+				br.ip, br.bb, br.nb = ip, bb, nb
+				return op, nil
 			}
 		}
 		// A length: its base, and its extra bits after the codeword.
@@ -541,14 +536,14 @@ func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, n
 			e = dist[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
 		}
 		if e&fInvalid != 0 {
-			return 0, 0, 0, 0, 0, ErrBadData
+			return 0, ErrBadData
 		}
 		sb = bb
 		bb >>= e & 31
 		nb -= uint(e & 31)
 		dst := int(e>>16) + int((sb&(1<<(e&31)-1))>>(e>>8&15))
 		if dst > op {
-			return 0, 0, 0, 0, 0, ErrBadData
+			return 0, ErrBadData
 		}
 		bb |= binary.LittleEndian.Uint64(in[ip:]) << nb
 		ip += int(63-nb) >> 3
@@ -579,84 +574,51 @@ func (d *Decompressor) block(in []byte, ip int, out []byte, op int, bb uint64, n
 		op += length
 	}
 	// The careful loop, for the last bytes of in or of out.
+	br.ip, br.bb, br.nb = ip, bb, nb
 	for {
-		for nb <= 56 {
-			if ip < len(in) {
-				bb |= uint64(in[ip]) << nb
-				ip++
-			} else {
-				over++
-			}
-			nb += 8
+		br.fill()
+		if br.overread() {
+			return 0, ErrBadData
 		}
-		if over > int(nb/8) {
-			return 0, 0, 0, 0, 0, ErrBadData
-		}
-		e := lit[bb&litMask]
+		e := lit[br.bb&litMask]
 		if e&fSubtable != 0 {
-			bb >>= litBits
-			nb -= litBits
-			e = lit[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+			br.bits(litBits)
+			e = lit[(e>>16)+uint32(br.bb&(1<<(e>>8&15)-1))]
 		}
-		total := e & 31
 		if e&fInvalid != 0 {
-			return 0, 0, 0, 0, 0, ErrBadData
+			return 0, ErrBadData
 		}
-		if e&fLiteral != 0 {
-			bb >>= total
-			nb -= uint(total)
+		if e&(fLiteral|fEOB) != 0 {
+			br.bits(uint(e & 31))
+			if e&fEOB != 0 {
+				return op, nil // overread checked by the caller
+			}
 			if op >= len(out) {
-				return 0, 0, 0, 0, 0, ErrShortBuffer
+				return 0, ErrShortBuffer
 			}
 			out[op] = byte(e >> 16)
 			op++
 			continue
 		}
-		if e&fEOB != 0 {
-			bb >>= total
-			nb -= uint(total)
-			if over > int(nb/8) {
-				return 0, 0, 0, 0, 0, ErrBadData
-			}
-			return ip, op, bb, nb, over, nil
-		}
-		length := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
-		bb >>= total
-		nb -= uint(total)
-		for nb <= 56 {
-			if ip < len(in) {
-				bb |= uint64(in[ip]) << nb
-				ip++
-			} else {
-				over++
-			}
-			nb += 8
-		}
-		e = dist[bb&distMask]
+		length := int(e>>16) + int(br.bits(uint(e&31))>>(e>>8&15))
+		br.fill()
+		e = dist[br.bb&distMask]
 		if e&fSubtable != 0 {
-			bb >>= distBits
-			nb -= distBits
-			e = dist[(e>>16)+uint32(bb&(1<<(e>>8&15)-1))]
+			br.bits(distBits)
+			e = dist[(e>>16)+uint32(br.bb&(1<<(e>>8&15)-1))]
 		}
 		if e&fInvalid != 0 {
-			return 0, 0, 0, 0, 0, ErrBadData
+			return 0, ErrBadData
 		}
-		total = e & 31
-		dst := int(e>>16) + int((bb&(1<<total-1))>>(e>>8&15))
-		bb >>= total
-		nb -= uint(total)
-		if over > int(nb/8) {
-			return 0, 0, 0, 0, 0, ErrBadData
-		}
-		if dst > op {
-			return 0, 0, 0, 0, 0, ErrBadData
+		dst := int(e>>16) + int(br.bits(uint(e&31))>>(e>>8&15))
+		if br.overread() || dst > op {
+			return 0, ErrBadData
 		}
 		if op+length > len(out) {
-			return 0, 0, 0, 0, 0, ErrShortBuffer
+			return 0, ErrShortBuffer
 		}
-		src := op - dst
 		for n := range length {
-			out[op+n] = out[src+n]
+			out[op+n] = out[op-dst+n]
 		}
 		op += length
 	}
