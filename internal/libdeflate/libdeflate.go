@@ -54,6 +54,11 @@ func NewDecompressor() (*Decompressor, error) {
 // bytes, ErrBadData if in does not start with a valid member. libdeflate
 // does not check a header CRC-16 and takes names and comments of any length.
 func (f *Decompressor) Gunzip(in, out []byte) (inN, outN int, err error) {
+	// A cgo call keeps its P for as long as it runs (a few milliseconds for
+	// a log file), and a goroutine this one has just made runnable, such as
+	// a scan's consumer of the records it sent, waits in that P's queue
+	// until the call returns. Yielding first lets it run now.
+	runtime.Gosched()
 	var inUsed, outUsed C.size_t
 	res := C.libdeflate_gzip_decompress_ex(f.d,
 		unsafe.Pointer(unsafe.SliceData(in)), C.size_t(len(in)),
