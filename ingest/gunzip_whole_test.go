@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/denytrail/denytrail/internal/deflatetest"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -238,64 +239,31 @@ func FuzzGunzip(f *testing.F) {
 	})
 }
 
-// bitWriter packs bits as deflate does: values LSB first, Huffman codes
-// MSB first.
-type bitWriter struct {
-	b    []byte
-	acc  uint64
-	bits uint
-}
-
-func (w *bitWriter) val(v uint64, n uint) {
-	w.acc |= v << w.bits
-	w.bits += n
-	for w.bits >= 8 {
-		w.b = append(w.b, byte(w.acc))
-		w.acc >>= 8
-		w.bits -= 8
-	}
-}
-
-func (w *bitWriter) code(c uint64, n uint) {
-	for i := int(n) - 1; i >= 0; i-- {
-		w.val(c>>uint(i)&1, 1)
-	}
-}
-
-func (w *bitWriter) bytes() []byte {
-	if w.bits > 0 {
-		w.b = append(w.b, byte(w.acc))
-	}
-	return w.b
-}
-
 // declaring is a gzip member of one dynamic block holding "{}" whose
 // header declares ndist distance codes (1 to 32), all unused.
 func declaring(ndist int) []byte {
-	var w bitWriter
-	w.val(1, 1) // BFINAL
-	w.val(2, 2) // dynamic Huffman
-	w.val(0, 5) // HLIT: 257 length codes
-	w.val(uint64(ndist-1), 5)
-	w.val(18-4, 4) // HCLEN: 18 code length code lengths
+	var w deflatetest.BitWriter
+	w.Val(1, 1) // BFINAL
+	w.Val(2, 2) // dynamic Huffman
+	w.Val(0, 5) // HLIT: 257 length codes
+	w.Val(uint64(ndist-1), 5)
+	w.Val(18-4, 4) // HCLEN: 18 code length code lengths
 	// The code length code: 18 -> 0, 1 -> 10, 0 -> 110, 2 -> 111.
 	lens := map[int]uint64{18: 1, 1: 2, 0: 3, 2: 3}
 	for _, sym := range []int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1} {
-		w.val(lens[sym], 3)
+		w.Val(lens[sym], 3)
 	}
-	zeros := func(n int) { w.code(0, 1); w.val(uint64(n-11), 7) }
+	zeros := func(n int) { w.Code(0, 1); w.Val(uint64(n-11), 7) }
 	zeros(123)      // 0-122
-	w.code(0b10, 2) // '{' has length 1
-	w.code(0b110, 3)
-	w.code(0b111, 3) // '}' has length 2
+	w.Code(0b10, 2) // '{' has length 1
+	w.Code(0b110, 3)
+	w.Code(0b111, 3) // '}' has length 2
 	zeros(130)       // 126-255
-	w.code(0b111, 3) // end of block has length 2
+	w.Code(0b111, 3) // end of block has length 2
 	zeros(ndist)
 	// The data: '{' -> 0, '}' -> 10, end of block -> 11.
-	w.code(0, 1)
-	w.code(0b10, 2)
-	w.code(0b11, 2)
-	z := append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, w.bytes()...)
-	z = binary.LittleEndian.AppendUint32(z, crc32.ChecksumIEEE([]byte("{}")))
-	return binary.LittleEndian.AppendUint32(z, 2)
+	w.Code(0, 1)
+	w.Code(0b10, 2)
+	w.Code(0b11, 2)
+	return deflatetest.Member(w.Bytes(), []byte("{}"))
 }

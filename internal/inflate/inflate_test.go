@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/denytrail/denytrail/internal/deflatetest"
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 )
@@ -105,31 +105,31 @@ func TestMatchesKlauspost(t *testing.T) {
 // control: fixed-code blocks (stdlib's encoder writes them for small
 // inputs), stored blocks after compressed ones, and an empty stored block.
 func TestFixedAndStored(t *testing.T) {
-	var w bitWriter
+	var w deflatetest.BitWriter
 	// A fixed block: "ab", then a match of length 4 at distance 2.
-	w.val(0, 1)
-	w.val(1, 2)
-	w.code(0x30+'a', 8)
-	w.code(0x30+'b', 8)
-	w.code(0b0000010, 7) // 258: length 4
-	w.code(0b00001, 5)   // distance code 1: distance 2
-	w.code(0, 7)         // end of block
+	w.Val(0, 1)
+	w.Val(1, 2)
+	w.Code(0x30+'a', 8)
+	w.Code(0x30+'b', 8)
+	w.Code(0b0000010, 7) // 258: length 4
+	w.Code(0b00001, 5)   // distance code 1: distance 2
+	w.Code(0, 7)         // end of block
 	// A stored block: "cd".
-	w.val(0, 1)
-	w.val(0, 2)
-	w.align()
-	w.val(2, 16)
-	w.val(0xfffd, 16)
-	w.val('c', 8)
-	w.val('d', 8)
+	w.Val(0, 1)
+	w.Val(0, 2)
+	w.Align()
+	w.Val(2, 16)
+	w.Val(0xfffd, 16)
+	w.Val('c', 8)
+	w.Val('d', 8)
 	// An empty final stored block.
-	w.val(1, 1)
-	w.val(0, 2)
-	w.align()
-	w.val(0, 16)
-	w.val(0xffff, 16)
+	w.Val(1, 1)
+	w.Val(0, 2)
+	w.Align()
+	w.Val(0, 16)
+	w.Val(0xffff, 16)
 	want := []byte("abababcd")
-	z := member(w.bytes(), want)
+	z := deflatetest.Member(w.Bytes(), want)
 	got, err := klauspost(z)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("klauspost/compress reads %q, %v: the test's stream is wrong", got, err)
@@ -152,21 +152,21 @@ func TestRejects(t *testing.T) {
 	badSize[len(badSize)-1] ^= 1
 	reserved := bytes.Clone(good)
 	reserved[3] |= 1 << 5
-	fixed := func(write func(w *bitWriter)) []byte { // one fixed block: "a", then what write writes
-		var w bitWriter
-		w.val(1, 1)
-		w.val(1, 2)
-		w.code(0x30+'a', 8)
+	fixed := func(write func(w *deflatetest.BitWriter)) []byte { // one fixed block: "a", then what write writes
+		var w deflatetest.BitWriter
+		w.Val(1, 1)
+		w.Val(1, 2)
+		w.Code(0x30+'a', 8)
 		write(&w)
-		w.code(0, 7) // end of block
-		return member(w.bytes(), []byte("a"))
+		w.Code(0, 7) // end of block
+		return deflatetest.Member(w.Bytes(), []byte("a"))
 	}
-	match := func(distCode uint64) func(w *bitWriter) {
-		return func(w *bitWriter) { w.code(0b0000001, 7); w.code(distCode, 5) } // length 3
+	match := func(distCode uint64) func(w *deflatetest.BitWriter) {
+		return func(w *deflatetest.BitWriter) { w.Code(0b0000001, 7); w.Code(distCode, 5) } // length 3
 	}
-	btype3 := member([]byte{0b111}, nil)
+	btype3 := deflatetest.Member([]byte{0b111}, nil)
 	stored := func(n, nn uint16) []byte {
-		return member(binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16([]byte{1}, n), nn), nil)
+		return deflatetest.Member(binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16([]byte{1}, n), nn), nil)
 	}
 	for name, z := range map[string][]byte{
 		"trailer CRC":          badCRC,
@@ -176,8 +176,8 @@ func TestRejects(t *testing.T) {
 		"block type 3":         btype3,
 		"stored NLEN":          stored(0, 0),
 		"stored past the end":  stored(5, ^uint16(5)),
-		"symbol 286":           fixed(func(w *bitWriter) { w.code(0b11000110, 8) }),
-		"symbol 287":           fixed(func(w *bitWriter) { w.code(0b11000111, 8) }),
+		"symbol 286":           fixed(func(w *deflatetest.BitWriter) { w.Code(0b11000110, 8) }),
+		"symbol 287":           fixed(func(w *deflatetest.BitWriter) { w.Code(0b11000111, 8) }),
 		"distance code 30":     fixed(match(30)),
 		"distance code 31":     fixed(match(31)),
 		"distance before data": fixed(match(2)), // distance 3 after one byte
@@ -217,49 +217,6 @@ func TestIncompleteCodes(t *testing.T) {
 	}
 }
 
-// member wraps a raw deflate stream of data in a bare gzip header and a
-// trailer.
-func member(deflate, data []byte) []byte {
-	z := append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, deflate...)
-	z = binary.LittleEndian.AppendUint32(z, crc32.ChecksumIEEE(data))
-	return binary.LittleEndian.AppendUint32(z, uint32(len(data)))
-}
-
-// bitWriter packs bits as deflate does: values LSB first, Huffman codes
-// MSB first.
-type bitWriter struct {
-	b    []byte
-	acc  uint64
-	bits uint
-}
-
-func (w *bitWriter) val(v uint64, n uint) {
-	w.acc |= v << w.bits
-	w.bits += n
-	for w.bits >= 8 {
-		w.b = append(w.b, byte(w.acc))
-		w.acc >>= 8
-		w.bits -= 8
-	}
-}
-
-func (w *bitWriter) code(c uint64, n uint) {
-	for i := int(n) - 1; i >= 0; i-- {
-		w.val(c>>uint(i)&1, 1)
-	}
-}
-
-func (w *bitWriter) align() {
-	if w.bits > 0 {
-		w.val(0, 8-w.bits)
-	}
-}
-
-func (w *bitWriter) bytes() []byte {
-	w.align()
-	return w.b
-}
-
 // FuzzInflate holds the decoder to klauspost/compress: on a compressed
 // input cut short or with a byte changed, or on raw bytes taken as a
 // deflate stream, it decompresses exactly when klauspost/compress does,
@@ -271,7 +228,7 @@ func FuzzInflate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, level uint8, cut, flip uint16, raw bool) {
 		var z []byte
 		if raw {
-			z = member(data, nil)
+			z = deflatetest.Member(data, nil)
 		} else {
 			z = gz(t, data, levels[int(level)%len(levels)])
 		}
