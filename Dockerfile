@@ -1,6 +1,7 @@
 # Build a static binary, then ship it alone in a minimal non-root image.
 # It is the libdeflate build (cgo: gzip inputs decompressed whole by
-# libdeflate, about twice as fast, see the README's Performance section),
+# libdeflate, about 1.4 times as fast as the default build's pure-Go inflate; see
+# the README's Performance section),
 # linked fully static: netgo and osusergo keep glibc's resolver and user
 # lookup out, so that nothing is loaded at run time.
 #
