@@ -104,9 +104,6 @@ func (w *wholeReader) gunzip(p *Pools, in []byte, maxOut int) ([]byte, bool) {
 		return nil, false
 	}
 	for len(in) > 0 {
-		if !headerAgrees(in) {
-			return nil, false
-		}
 		for {
 			room := min(cap(out), maxOut) - len(out) // a pooled buffer may be bigger
 			if room < max(need, 1) {
@@ -134,34 +131,6 @@ func (w *wholeReader) gunzip(p *Pools, in []byte, maxOut int) ([]byte, bool) {
 		need = 0 // unknown: what is left of the buffer, then twice that
 	}
 	return out, true
-}
-
-// headerAgrees reports whether in starts with a gzip member header that
-// klauspost/compress accepts wherever the inflater does: libdeflate does not
-// check a header CRC-16 (FHCRC) and takes names and comments of any length,
-// klauspost/compress up to 511 bytes. Otherwise klauspost/compress decides.
-func headerAgrees(in []byte) bool {
-	const fhcrc, fextra, fname, fcomment = 1 << 1, 1 << 2, 1 << 3, 1 << 4
-	if len(in) < 10 || in[3]&fhcrc != 0 {
-		return false
-	}
-	flg, rest := in[3], in[10:]
-	if flg&fextra != 0 {
-		if len(rest) < 2 || len(rest)-2 < int(binary.LittleEndian.Uint16(rest)) {
-			return false
-		}
-		rest = rest[2+int(binary.LittleEndian.Uint16(rest)):]
-	}
-	for _, f := range []byte{fname, fcomment} {
-		if flg&f != 0 {
-			i := bytes.IndexByte(rest, 0)
-			if i < 0 || i > 511 {
-				return false
-			}
-			rest = rest[i+1:]
-		}
-	}
-	return true
 }
 
 // roundUp returns the power of two at or above n: a buffer sized so keeps

@@ -218,7 +218,7 @@ func reverse(c int, n uint8) uint32 {
 // ErrShortBuffer if the member holds more than len(out) bytes, ErrBadData
 // if in does not start with one valid member.
 func (d *Decompressor) Gunzip(in, out []byte) (inN, outN int, err error) {
-	start, ok := header(in)
+	start, ok := Header(in)
 	if !ok {
 		return 0, 0, ErrBadData
 	}
@@ -237,10 +237,12 @@ func (d *Decompressor) Gunzip(in, out []byte) (inN, outN int, err error) {
 	return end + 8, outN, nil
 }
 
-// header returns where the deflate stream of the gzip member at the start
-// of in begins, if its header is one klauspost/compress accepts without a
-// header CRC (FHCRC, which this package leaves to it).
-func header(in []byte) (int, bool) {
+// Header returns where the deflate stream of the gzip member at the start
+// of in begins, and whether its header is one klauspost/compress accepts:
+// magic, method, no reserved flag, an extra field that fits, a name and a
+// comment of at most 511 bytes. A header CRC (FHCRC) is refused too, and
+// left to klauspost/compress, which checks it.
+func Header(in []byte) (start int, ok bool) {
 	const fhcrc, fextra, fname, fcomment = 1 << 1, 1 << 2, 1 << 3, 1 << 4
 	if len(in) < 10 || in[0] != 0x1f || in[1] != 0x8b || in[2] != 8 {
 		return 0, false
