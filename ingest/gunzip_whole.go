@@ -21,8 +21,8 @@ import (
 
 // The whole-input budget per Reader: a larger input is streamed. Most
 // CloudTrail log files are a few MiB decompressed; a Reader holds at most
-// this much more than the default build's (which holds a 1.1 MiB buffer;
-// this one needs none for an input read whole).
+// this much more than a streaming one (which holds a 1.1 MiB buffer; an
+// input read whole needs none).
 const (
 	wholeMaxIn  = 4 << 20  // compressed bytes
 	wholeMaxOut = 16 << 20 // decompressed bytes
@@ -41,7 +41,7 @@ type wholeReader struct {
 	in, out *[]byte // pooled buffers: the compressed input, its decompression
 
 	// For tests: budgets (0: wholeMaxIn, wholeMaxOut), streaming every
-	// input as the default build does, and whether the input was read whole.
+	// input through klauspost/compress, and whether the input was read whole.
 	maxIn, maxOut int
 	stream, used  bool
 }

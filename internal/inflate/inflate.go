@@ -324,20 +324,22 @@ func (br *bitReader) align() int {
 // fixedLit and fixedDist are the code lengths of the fixed Huffman codes.
 var fixedLit, fixedDist = func() (l [288]uint8, d [32]uint8) {
 	for i := range l {
-		l[i] = [...]uint8{8, 9, 7, 8}[btoi(i >= 144)+btoi(i >= 256)+btoi(i >= 280)]
+		switch {
+		case i < 144:
+			l[i] = 8
+		case i < 256:
+			l[i] = 9
+		case i < 280:
+			l[i] = 7
+		default:
+			l[i] = 8
+		}
 	}
 	for i := range d {
 		d[i] = 5
 	}
 	return l, d
 }()
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
 
 // inflate decompresses the deflate stream at in[ip:] into out. It returns
 // where the stream ends in in (the byte after its last) and how many bytes
